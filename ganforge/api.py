@@ -1,0 +1,310 @@
+"""The Python entry points: ``train``, ``resume``; assembles data, models, recipe and trainer for a run.
+
+Everything that can be wrong with a request (config, data, model/resolution mismatch, run
+directory) is checked before the run directory is created, so a failed start writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganforge.config import RunConfig, load_config_file, load_preset
+from ganforge.data import DeviceDataset, ImageArray, load_dataset
+from ganforge.errors import ConfigError, GanforgeError
+from ganforge.losses import LOSSES
+from ganforge.models import MODELS, module_config
+from ganforge.models.io import save_pretrained
+from ganforge.recipes import GANHyper, GANRecipe
+from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
+from ganforge.training.checkpoint import atomic_write_text, load_latest
+from ganforge.training.ema import EMA
+from ganforge.training.loop import Cadence, TrainingState, fit
+from ganforge.training.trainer import Trainer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RUNS_DIR = Path("runs")
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; validates explicit names."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"train.device={name!r} is not a device; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"train.device={name!r} but CUDA is not available here; use train.device=cpu")
+    return device
+
+
+def resolve_precision(name: str, device: torch.device) -> str:
+    """``auto`` -> ``bf16`` where it is fast (CUDA with bf16, CPU with AMX / AVX512-BF16), else ``fp32``."""
+    if name != "auto":
+        return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    cpu = torch.cpu
+    fast = any(
+        getattr(cpu, probe, lambda: False)() for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    )
+    return "bf16" if fast else "fp32"
+
+
+def configure_threads(threads: int) -> int:
+    """Uses ``threads`` CPU threads, or every core this process may run on when 0."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = threads or available
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+@dataclass
+class _Run:
+    """The assembled pieces of one run."""
+
+    config: RunConfig
+    array: ImageArray
+    device: torch.device
+    family: str
+    G: nn.Module
+    D: nn.Module
+    trainer: Trainer
+    state: TrainingState
+    ema: EMA | None
+
+
+def _load_data(cfg: RunConfig) -> ImageArray:
+    d = cfg.data
+    array = load_dataset(
+        d.name,
+        d.split,
+        path=d.path,
+        resolution=d.resolution,
+        channels=d.channels,
+        skip_bad=d.skip_bad,
+        download=d.download,
+    )
+    if d.limit:
+        labels = array.labels[: d.limit] if array.labels is not None else None
+        array = ImageArray(
+            images=array.images[: d.limit], labels=labels, num_classes=array.num_classes, name=array.name
+        )
+    if len(array.images) < cfg.optim.batch_size:
+        raise GanforgeError(
+            f"dataset {array.name} has {len(array.images)} images, fewer than optim.batch_size="
+            f"{cfg.optim.batch_size}; add images or lower the batch size"
+        )
+    if cfg.model.conditional and (array.labels is None or array.num_classes < 2):
+        raise ConfigError(f"model.conditional=true needs class labels, but {array.name} has none")
+    return array
+
+
+def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
+    device = resolve_device(cfg.train.device)
+    configure_threads(cfg.train.threads)
+    family = MODELS.get(cfg.model.name)
+    spec = LOSSES.get(cfg.loss.name)
+    _, h, w, c = array.images.shape
+    if h != w:
+        raise ConfigError(f"images are {h}x{w}; GAN models here need square images: set data.resolution")
+    if not family.supports(h):
+        sizes = ", ".join(map(str, family.resolutions))
+        raise ConfigError(
+            f"model {family.name!r} supports resolutions {sizes}, but the images are {h}x{w}; "
+            f"set data.resolution to one of {sizes} or pick another model"
+        )
+    num_classes = array.num_classes if cfg.model.conditional else 0
+    torch.manual_seed(cfg.train.seed)  # weight initialisation
+    G = family.generator(
+        z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes
+    )
+    D = family.discriminator(
+        channels=c,
+        resolution=h,
+        width=cfg.model.d_width,
+        num_classes=num_classes,
+        spectral_norm=cfg.model.spectral_norm,
+        norm=cfg.model.d_norm,
+    )
+    memory_format = torch.channels_last if cfg.train.channels_last else torch.contiguous_format
+    G = G.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]
+    D = D.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]
+    data = DeviceDataset(array, device, seed=cfg.train.seed, channels_last=cfg.train.channels_last)
+    noise = torch.Generator(device=device).manual_seed(cfg.train.seed + 1)
+    hyper = GANHyper(
+        batch_size=cfg.optim.batch_size,
+        z_dim=cfg.model.z_dim,
+        n_critic=cfg.optim.n_critic,
+        gp_weight=spec.gradient_penalty if cfg.loss.gp_weight is None else cfg.loss.gp_weight,
+        weight_clip=spec.weight_clip if cfg.loss.weight_clip is None else cfg.loss.weight_clip,
+        r1_gamma=cfg.loss.r1_gamma,
+        r1_interval=cfg.loss.r1_interval,
+        num_classes=num_classes,
+    )
+    recipe = GANRecipe(G, D, spec, data, hyper, noise)
+    betas = (cfg.optim.beta1, cfg.optim.beta2)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas)
+    ema = EMA(G, cfg.train.ema_decay, cfg.train.ema_start) if cfg.train.ema_decay > 0 else None
+    trainer = Trainer(
+        recipe.phases(opt_g, opt_d),
+        {"G": G, "D": D},
+        device=device,
+        precision=resolve_precision(cfg.train.precision, device),
+        ema=ema,
+        images_per_step=cfg.optim.batch_size * cfg.optim.n_critic,
+    )
+    return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
+
+
+def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
+    if run_dir is not None:
+        path = Path(run_dir)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise GanforgeError(
+                f"run directory {path} already exists and is not empty; runs are never overwritten: "
+                f"choose another --run-dir, or continue it with --resume {path}"
+            )
+        return path
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = DEFAULT_RUNS_DIR / f"{cfg.preset}-{stamp}"
+    path, i = base, 1
+    while path.exists():
+        path, i = Path(f"{base}-{i}"), i + 1
+    return path
+
+
+def _run_info(run: _Run) -> dict[str, Any]:
+    return {
+        "dataset": run.array.name,
+        "num_images": len(run.array.images),
+        "image_shape": list(run.array.images.shape[1:]),
+        "num_classes": run.array.num_classes,
+        "device": str(run.device),
+        "precision": run.trainer.precision,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "parameters": {
+            "G": sum(p.numel() for p in run.G.parameters()),
+            "D": sum(p.numel() for p in run.D.parameters()),
+        },
+    }
+
+
+def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool | None) -> Path:
+    cfg = run.config
+    sampler_G = run.ema.shadow if run.ema is not None else run.G
+    metrics = MetricsLog(run_dir, start_step=start, total_steps=end, progress=progress)
+    grids = SampleGrid(
+        run_dir,
+        n=cfg.train.sample_grid,
+        z_dim=cfg.model.z_dim,
+        num_classes=int(module_config(sampler_G).get("num_classes", 0)),
+        seed=cfg.train.seed,
+    )
+
+    def on_sample(step: int) -> None:
+        _, grid = grids(step, sampler_G)
+        metrics.on_image(step, "samples", grid)
+        plot_curves(metrics.records, run_dir / "loss_curves.png")
+
+    def on_checkpoint(step: int) -> None:
+        extra = {"run": str(run_dir.resolve()), "step": step, "ema": run.ema is not None, "dataset": run.array.name}
+        save_pretrained(
+            sampler_G, run_dir / "generator", family=run.family, role="generator", extra=extra, overwrite=True
+        )
+
+    t = cfg.train
+    cadence = Cadence(
+        t.log_every,
+        t.sample_every,
+        t.checkpoint_every,
+        t.keep_checkpoints,
+        t.on_nonfinite,
+        t.max_rollbacks,
+        t.rollback_lr_factor,
+        t.max_minutes,
+    )
+    started = time.perf_counter()
+    try:
+        fit(
+            run.trainer,
+            run.state,
+            run_dir=run_dir,
+            start=start,
+            end=end,
+            cadence=cadence,
+            metrics=metrics,
+            on_sample=on_sample,
+            on_checkpoint=on_checkpoint,
+        )
+    finally:
+        metrics.close()
+        plot_curves(metrics.records, run_dir / "loss_curves.png")
+    log.info("trained steps %d..%d in %.1f s; run directory: %s", start, end, time.perf_counter() - started, run_dir)
+    return run_dir
+
+
+def train(
+    config: RunConfig | str,
+    *,
+    run_dir: str | Path | None = None,
+    overrides: list[str] | dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> Path:
+    """Trains a GAN and returns its run directory.
+
+    Args:
+        config: A :class:`RunConfig` or a preset name (``"mnist-dcgan"``).
+        run_dir: Where to write the run; must not exist or be empty. ``None`` = a new ``runs/PRESET-TIME``.
+        overrides: Dotted overrides applied on top (``["train.steps=200"]`` or ``{"train.steps": 200}``).
+        progress: Show a progress bar (``None`` = when stderr is a terminal).
+    """
+    cfg = load_preset(config) if isinstance(config, str) else config
+    if overrides:
+        cfg = cfg.replace(overrides)
+    path = _new_run_dir(cfg, run_dir)
+    array = _load_data(cfg)
+    run = _assemble(cfg, array)
+    path.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path / "config.json", cfg.to_json() + "\n")
+    atomic_write_text(path / "run.json", json.dumps(_run_info(run), indent=2) + "\n")
+    log.info("run directory: %s", path)
+    return _execute(run, path, 0, cfg.train.steps, progress=progress)
+
+
+def resume(run_dir: str | Path, *, steps: int | None = None, progress: bool | None = None) -> Path:
+    """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
+
+    The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
+    """
+    path = Path(run_dir)
+    if not (path / "config.json").is_file():
+        raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
+    cfg = load_config_file(path / "config.json")
+    if steps is not None and steps != cfg.train.steps:
+        cfg = cfg.replace({"train.steps": steps})
+    tensors, meta, ckpt_path = load_latest(path / "checkpoints")
+    start = int(meta["step"])
+    if start > cfg.train.steps:
+        raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
+    array = _load_data(cfg)
+    run = _assemble(cfg, array)
+    run.state.restore(tensors, meta)
+    atomic_write_text(path / "config.json", cfg.to_json() + "\n")
+    log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
+    return _execute(run, path, start, cfg.train.steps, progress=progress)

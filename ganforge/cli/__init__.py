@@ -1,0 +1,1 @@
+"""Command line: ``ganforge train | sample | presets | models | losses | datasets``."""

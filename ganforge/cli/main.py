@@ -1,0 +1,170 @@
+"""``ganforge`` command line. Thin: parse -> config -> one library call.
+
+Exit codes: 0 success, 2 bad input (nothing written), 1 training diverged, 130 interrupted
+(a checkpoint was written; ``--resume`` continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ganforge.errors import GanforgeError
+
+log = logging.getLogger("ganforge")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganforge", description="Train, sample and inspect GANs.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a preset (or resume a run)", description="Train a GAN from a preset.")
+    t.add_argument("preset", nargs="?", help="preset name (see `ganforge presets`)")
+    t.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. optim.lr_g=1e-4")
+    t.add_argument("--run-dir", type=Path, help="new run directory (default: runs/PRESET-TIME)")
+    t.add_argument("--steps", type=int, help="total training steps of the run")
+    t.add_argument("--seed", type=int, help="random seed")
+    t.add_argument("--resume", type=Path, metavar="DIR", help="continue the run in DIR from its latest checkpoint")
+    t.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    t.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+
+    s = sub.add_parser("sample", help="generate images from a run or generator/ directory")
+    s.add_argument("source", type=Path, help="run directory or its generator/ directory")
+    s.add_argument("--n", type=int, default=64, help="number of images (default 64)")
+    s.add_argument("--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 images [N,H,W,C])")
+    s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
+    s.add_argument("--device", default="cpu", help="cpu, cuda, auto")
+    s.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+
+    sub.add_parser("presets", help="list presets")
+    sub.add_parser("models", help="list model families")
+    sub.add_parser("losses", help="list adversarial losses")
+    sub.add_parser("datasets", help="list datasets")
+    return p
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from ganforge.api import resume, train
+    from ganforge.config import load_config_file, load_preset
+
+    if args.resume is not None:
+        if args.preset or args.overrides or args.seed is not None or args.run_dir is not None:
+            raise GanforgeError("--resume takes only the run directory and optionally --steps; the config is the run's")
+        if args.dry_run:
+            cfg = load_config_file(args.resume / "config.json")
+            cfg = cfg.replace({"train.steps": args.steps}) if args.steps is not None else cfg
+            print(cfg.to_json())
+            return 0
+        run_dir = resume(args.resume, steps=args.steps, progress=False if args.no_progress else None)
+    else:
+        if not args.preset:
+            raise GanforgeError("name a preset (see `ganforge presets`) or give --resume DIR")
+        if "=" in args.preset:
+            raise GanforgeError(f"the first argument must be a preset name, got override {args.preset!r}")
+        overrides: dict[str, object] = {}
+        from ganforge.config import parse_overrides
+
+        overrides.update(parse_overrides(args.overrides))
+        if args.steps is not None:
+            overrides["train.steps"] = args.steps
+        if args.seed is not None:
+            overrides["train.seed"] = args.seed
+        cfg = load_preset(args.preset, overrides)
+        if args.dry_run:
+            print(cfg.to_json())
+            return 0
+        run_dir = train(cfg, run_dir=args.run_dir, progress=False if args.no_progress else None)
+    samples = sorted((run_dir / "samples").glob("step_*.png"))
+    print(f"run directory: {run_dir}")
+    if samples:
+        print(f"last sample grid: {samples[-1]}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from ganforge.api import resolve_device
+    from ganforge.models import module_config
+    from ganforge.sampling import generate, load_generator, make_grid, save_npz, save_png
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".png", ".npz"):
+        raise GanforgeError(f"--out must end in .png (grid) or .npz (arrays), got {args.out}")
+    if args.n < 1:
+        raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    if args.out.exists() and not args.overwrite:
+        raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
+    G = load_generator(args.source, device=resolve_device(args.device))
+    images, labels = generate(G, args.n, seed=args.seed)
+    if suffix == ".png":
+        num_classes = int(module_config(G).get("num_classes", 0))
+        nrow = num_classes if num_classes and args.n % num_classes == 0 else None
+        save_png(args.out, make_grid(images, nrow=nrow))
+    else:
+        arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
+        save_npz(args.out, **arrays)
+    print(f"wrote {args.n} images to {args.out}")
+    return 0
+
+
+def _cmd_list(what: str) -> int:
+    if what == "presets":
+        from ganforge.config import load_preset, preset_names
+
+        for name in preset_names():
+            cfg = load_preset(name)
+            print(f"{name:24s} {cfg.description}")
+    elif what == "models":
+        from ganforge.models import MODELS
+
+        for name in MODELS.names():
+            fam = MODELS.get(name)
+            sizes = ", ".join(map(str, fam.resolutions)) if fam.resolutions else "any"
+            print(f"{name:12s} [{sizes} px] {fam.description}")
+    elif what == "losses":
+        from ganforge.losses import LOSSES
+
+        for name in LOSSES.names():
+            print(f"{name:14s} {LOSSES.get(name).description}")
+    else:
+        from ganforge.data import DATASETS
+
+        for name in DATASETS.names():
+            print(name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ganforge`` command; returns the exit code."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # KEY=VALUE overrides may come after options (`train PRESET --steps 9 optim.lr_g=1e-4`).
+    stray = [e for e in extra if args.command != "train" or e.startswith("-") or "=" not in e]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    if extra:
+        args.overrides = [*args.overrides, *extra]
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    from ganforge.training.loop import TrainingDiverged, TrainingInterrupted
+
+    try:
+        if args.command == "train":
+            return _cmd_train(args)
+        if args.command == "sample":
+            return _cmd_sample(args)
+        return _cmd_list(args.command)
+    except TrainingInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return 130
+    except TrainingDiverged as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except GanforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

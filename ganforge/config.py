@@ -1,0 +1,371 @@
+"""Typed run configuration: frozen dataclasses, YAML presets and dotted overrides.
+
+A run is described by one :class:`RunConfig`. It is built from the defaults below, then a YAML
+preset from ``configs/`` (a partial dict), then ``key=value`` overrides such as ``optim.lr_g=1e-4``.
+The fully resolved config is written to the run directory as ``config.json`` and read back on
+``--resume``; unknown keys and ill-typed values are errors that name the key and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import yaml
+
+from ganforge.errors import ConfigError
+from ganforge.registry import Registry
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """What to train on.
+
+    Attributes:
+        name: Registered dataset: ``mnist``, ``fashion-mnist``, ``folder``, ``npz`` (see ``ganforge datasets``).
+        split: Dataset split (``train`` / ``test``); ignored by ``folder`` and ``npz``.
+        path: Folder of images, ``.npz`` file, or folder of IDX files; ``None`` = the dataset's default source.
+        resolution: Square side in pixels the images are resized to; ``None`` = native size.
+        channels: 1 (grey) or 3 (RGB); ``None`` = native channels.
+        skip_bad: Skip unreadable images in a folder (with a count) instead of stopping.
+        download: Allow downloading MNIST / Fashion-MNIST from the official mirrors into the cache.
+        limit: Use only the first ``limit`` images (``0`` = all); handy for quick experiments and tests.
+    """
+
+    name: str = "mnist"
+    split: str = "train"
+    path: str | None = None
+    resolution: int | None = None
+    channels: int | None = None
+    skip_bad: bool = False
+    download: bool = False
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Generator and discriminator architecture.
+
+    Attributes:
+        name: Registered model family (``mlp``, ``dcgan``, ``resnet``; see ``ganforge models``).
+        z_dim: Latent dimension of the generator input ``z ~ N(0, I)``.
+        g_width: Generator base width (channels for conv models, hidden units for ``mlp``).
+        d_width: Discriminator base width.
+        spectral_norm: Spectral normalisation on every discriminator layer (Miyato et al. 2018).
+        d_norm: Discriminator normalisation: ``auto`` (the family's default: BatchNorm for DCGAN unless
+            spectral norm), ``batch``, ``layer`` (per-sample; use with gradient penalties), ``none``.
+        conditional: Condition G and D on the dataset's class labels.
+    """
+
+    name: str = "dcgan"
+    z_dim: int = 100
+    g_width: int = 64
+    d_width: int = 64
+    spectral_norm: bool = False
+    d_norm: Literal["auto", "batch", "layer", "none"] = "auto"
+    conditional: bool = False
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Adversarial loss and regularisers.
+
+    Attributes:
+        name: Registered loss (``minimax``, ``nonsaturating``, ``lsgan``, ``wgan``, ``wgan-gp``, ``hinge``).
+        gp_weight: WGAN-GP gradient-penalty weight λ; ``None`` = the loss's default (10 for ``wgan-gp``, else 0).
+        r1_gamma: R1 penalty weight γ on real data (Mescheder et al. 2018); 0 disables it.
+        r1_interval: Apply R1 every this many steps (lazy regularisation, scaled by the interval).
+        weight_clip: WGAN weight clipping bound c; ``None`` = the loss's default (0.01 for ``wgan``, else off).
+    """
+
+    name: str = "nonsaturating"
+    gp_weight: float | None = None
+    r1_gamma: float = 0.0
+    r1_interval: int = 16
+    weight_clip: float | None = None
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Adam optimisers (separate for G and D) and the alternation schedule.
+
+    Attributes:
+        batch_size: Images per D and G step.
+        lr_g: Generator learning rate.
+        lr_d: Discriminator learning rate.
+        beta1: Adam β1 (0.5 in DCGAN; 0 for WGAN-GP).
+        beta2: Adam β2.
+        n_critic: Discriminator steps per generator step (5 for WGAN / WGAN-GP).
+    """
+
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_critic: int = 1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The training loop: length, precision, cadence and safety.
+
+    Attributes:
+        steps: Total generator steps of the run (``--steps``).
+        seed: Seed of weights, latents and data order; same seed + steps = same weights.
+        device: ``auto`` (CUDA if available, else CPU), ``cpu``, ``cuda``, ``cuda:1``, ...
+        precision: ``fp32``; ``bf16`` (autocast; weights and optimiser stay fp32); ``auto`` = bf16 where the
+            hardware computes it natively (CUDA with bf16, CPUs with AMX or AVX512-BF16), else fp32.
+        channels_last: Use the channels-last memory format for conv models (faster on CPU and GPU).
+        threads: CPU threads for torch; 0 = all cores available to the process.
+        ema_decay: Decay of the EMA copy of G used for samples and export; 0 disables it.
+        ema_start: Step at which the EMA starts averaging (before it, it copies G).
+        log_every: Steps between metric logs (progress bar, ``metrics.jsonl``, TensorBoard).
+        sample_every: Steps between sample grids (``samples/step_XXXXXXX.png``); 0 = only the last step.
+        checkpoint_every: Steps between checkpoints; the last step is always checkpointed.
+        keep_checkpoints: How many recent checkpoints to keep (the latest is always kept).
+        on_nonfinite: ``rollback`` to the last good checkpoint with a lower LR, or ``stop`` with an error.
+        max_rollbacks: Rollbacks allowed before giving up.
+        rollback_lr_factor: Multiplier applied to both learning rates at each rollback.
+        sample_grid: Number of images in each sample grid (a square number reads best).
+        max_minutes: Stop (with a checkpoint) after this many minutes of training; 0 = no limit.
+    """
+
+    steps: int = 5000
+    seed: int = 0
+    device: str = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    channels_last: bool = True
+    threads: int = 0
+    ema_decay: float = 0.999
+    ema_start: int = 0
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    on_nonfinite: Literal["rollback", "stop"] = "rollback"
+    max_rollbacks: int = 3
+    rollback_lr_factor: float = 0.5
+    sample_grid: int = 100
+    max_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a run; written to ``config.json``."""
+
+    preset: str = "custom"
+    description: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready nested dict of every field."""
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    def replace(self, overrides: dict[str, Any] | list[str]) -> RunConfig:
+        """Returns a copy with dotted overrides applied (``{"optim.lr_g": 1e-4}`` or ``["optim.lr_g=1e-4"]``)."""
+        items = parse_overrides(overrides) if isinstance(overrides, list) else overrides
+        data = self.to_dict()
+        for key, value in items.items():
+            _set_dotted(data, key, value)
+        return from_dict(data)
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """Parses ``["a.b=1", "c.d=x"]``; values are read as YAML scalars (``1e-4``, ``true``, ``null``)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override {pair!r} is not of the form key=value (e.g. optim.lr_g=1e-4)")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"override {pair!r}: cannot parse value: {exc}") from None
+        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 reads "1e-4" (no dot) as a string
+        out[key.strip()] = value
+    return out
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            options = list(node) if isinstance(node, dict) else []
+            close = difflib.get_close_matches(part, options, n=1, cutoff=0.5)
+            prefix = ".".join(parts[:i])
+            hint = f" Did you mean {'.'.join([*parts[:i], close[0]])!r}?" if close else ""
+            where = f" in section {prefix!r}" if prefix else ""
+            raise ConfigError(f"unknown config key {key!r}{where}.{hint} Known: {', '.join(options)}.")
+        if i == len(parts) - 1:
+            if isinstance(node[part], dict):
+                raise ConfigError(
+                    f"config key {key!r} is a section; set one of its fields, e.g. {key}.{next(iter(node[part]))}=..."
+                )
+            node[part] = value
+        else:
+            node = node[part]
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Checks ``value`` against the field type ``tp``; ints are accepted for floats. Never guesses."""
+    origin = get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"config key {key!r}: invalid value {value!r}")
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"config key {key!r} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key {key!r} must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key {key!r} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config key {key!r} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key {key!r} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"config key {key!r}: unsupported type {tp!r}")  # pragma: no cover - programming error
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"config section {prefix or 'root'!r} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+        hint = f" Did you mean {(prefix + close[0]) if close else ''!r}?" if close else ""
+        raise ConfigError(f"unknown config key {prefix + key!r}.{hint} Known: {', '.join(names)}.")
+    kwargs = {}
+    for name in names:
+        if name not in data:
+            continue
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, data[name], f"{prefix}{name}.")  # type: ignore[arg-type]
+        else:
+            kwargs[name] = _coerce(data[name], tp, prefix + name)
+    return cls(**kwargs)
+
+
+def from_dict(data: dict[str, Any]) -> RunConfig:
+    """Builds a validated :class:`RunConfig` from a (possibly partial) nested dict."""
+    cfg: RunConfig = _build(RunConfig, data, "")
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: RunConfig) -> None:
+    """Range checks that types alone cannot express."""
+    checks: list[tuple[bool, str]] = [
+        (cfg.train.steps >= 1, "train.steps must be >= 1"),
+        (cfg.optim.batch_size >= 1, "optim.batch_size must be >= 1"),
+        (cfg.optim.n_critic >= 1, "optim.n_critic must be >= 1"),
+        (cfg.optim.lr_g > 0 and cfg.optim.lr_d > 0, "optim.lr_g and optim.lr_d must be > 0"),
+        (0 <= cfg.optim.beta1 < 1 and 0 <= cfg.optim.beta2 < 1, "optim.beta1 and optim.beta2 must be in [0, 1)"),
+        (0 <= cfg.train.ema_decay < 1, "train.ema_decay must be in [0, 1) (0 disables the EMA)"),
+        (cfg.train.log_every >= 1, "train.log_every must be >= 1"),
+        (cfg.train.sample_every >= 0, "train.sample_every must be >= 0"),
+        (cfg.train.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
+        (cfg.train.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
+        (cfg.train.sample_grid >= 1, "train.sample_grid must be >= 1"),
+        (cfg.model.z_dim >= 1, "model.z_dim must be >= 1"),
+        (cfg.model.g_width >= 1 and cfg.model.d_width >= 1, "model.g_width and model.d_width must be >= 1"),
+        (cfg.data.channels in (None, 1, 3), "data.channels must be 1, 3 or null"),
+        (cfg.data.resolution is None or cfg.data.resolution >= 4, "data.resolution must be >= 4 or null"),
+        (cfg.data.limit >= 0, "data.limit must be >= 0"),
+        (cfg.loss.r1_gamma >= 0, "loss.r1_gamma must be >= 0"),
+        (cfg.loss.r1_interval >= 1, "loss.r1_interval must be >= 1"),
+        (cfg.loss.gp_weight is None or cfg.loss.gp_weight >= 0, "loss.gp_weight must be >= 0"),
+        (cfg.loss.weight_clip is None or cfg.loss.weight_clip > 0, "loss.weight_clip must be > 0"),
+        (0 < cfg.train.rollback_lr_factor <= 1, "train.rollback_lr_factor must be in (0, 1]"),
+        (cfg.train.max_rollbacks >= 0, "train.max_rollbacks must be >= 0"),
+        (cfg.train.threads >= 0, "train.threads must be >= 0"),
+        (cfg.train.max_minutes >= 0, "train.max_minutes must be >= 0"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+
+
+# ---------------------------------------------------------------------------------------------- presets
+
+PRESETS: Registry[Path] = Registry("preset")
+
+
+def _discover_presets() -> None:
+    if len(PRESETS) == 0 and CONFIG_DIR.is_dir():
+        for path in sorted(CONFIG_DIR.glob("*.yaml")):
+            PRESETS.add(path.stem, path)
+
+
+def preset_names() -> list[str]:
+    """Names of the YAML presets in ``configs/``."""
+    _discover_presets()
+    return PRESETS.names()
+
+
+def load_preset(name: str, overrides: list[str] | dict[str, Any] | None = None) -> RunConfig:
+    """Defaults <- ``configs/NAME.yaml`` <- overrides, validated."""
+    _discover_presets()
+    path = PRESETS.get(name)
+    with path.open() as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"preset file {path} must hold a mapping")
+    data = {"preset": name, **data}
+    cfg = from_dict(data)
+    return cfg.replace(overrides) if overrides else cfg
+
+
+def load_config_file(path: str | Path) -> RunConfig:
+    """Reads a ``config.json`` written by a run (or any JSON/YAML file of the same shape)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text()
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return from_dict(data)

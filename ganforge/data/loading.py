@@ -1,0 +1,80 @@
+"""The dataset registry and :func:`load_dataset`, the single entry point for getting images into memory."""
+
+from __future__ import annotations
+
+from ganforge.data.base import DatasetSource, ImageArray, LoadRequest
+from ganforge.data.folder import FOLDER
+from ganforge.data.mnist import FASHION_MNIST, MNIST
+from ganforge.data.npz import NPZ
+from ganforge.errors import DataError
+from ganforge.registry import Registry
+
+#: Dataset name -> source. Names: "mnist", "fashion-mnist", "folder", "npz".
+DATASETS: Registry[DatasetSource] = Registry("dataset")
+DATASETS.add("mnist", MNIST)
+DATASETS.add("fashion-mnist", FASHION_MNIST)
+DATASETS.add("folder", FOLDER)
+DATASETS.add("npz", NPZ)
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    *,
+    path: str | None = None,
+    resolution: int | None = None,
+    channels: int | None = None,
+    skip_bad: bool = False,
+    download: bool = False,
+    cache_dir: str | None = None,
+    mirrors: tuple[str, ...] | None = None,
+) -> ImageArray:
+    """Loads a whole dataset split into host memory, verified and converted.
+
+    Args:
+        name: Registered dataset name: ``"mnist"``, ``"fashion-mnist"``, ``"folder"`` or ``"npz"``.
+        split: ``"train"`` or ``"test"`` for MNIST / Fashion-MNIST (MNIST ``train`` is the official 60k);
+            only ``"train"`` for ``folder`` and ``npz``.
+        path: MNIST / Fashion-MNIST: a folder holding the official IDX files (``.gz`` or uncompressed).
+            ``folder``: the image folder (required). ``npz``: the ``.npz`` file (required).
+        resolution: Square side length in pixels; ``None`` keeps the native size, except for ``folder``,
+            where it means 64. Non-square images are center-cropped to a square first, then resized with
+            LANCZOS (shrinking) or BILINEAR (enlarging).
+        channels: 1 (grayscale) or 3 (RGB); ``None`` keeps the native channels, except for ``folder``,
+            where it means 3.
+        skip_bad: ``folder`` only: skip unreadable images (logging a warning with their count) instead of
+            raising.
+        download: MNIST / Fashion-MNIST: fetch missing files from the official mirrors into the cache and
+            load from there. Cached files that pass their checksum are not downloaded again.
+        cache_dir: Cache root; files go to ``<cache_dir>/<name>/``. Default ``$GANFORGE_CACHE/datasets`` or
+            ``~/.cache/ganforge/datasets``.
+        mirrors: Base URLs to download from, tried in order (default: the official mirrors).
+
+    Returns:
+        The images ``uint8 [N, H, W, C]`` with labels (MNIST-like: ``int64``, 10 classes) or ``None``.
+
+    Raises:
+        UnknownNameError: If ``name`` is not registered (the message suggests close names).
+        DataError: For an unknown split, missing/corrupt/truncated files, checksum mismatches, or bad
+            arguments; every message names the file or path and the fix.
+
+    Example:
+        >>> mnist = load_dataset("mnist", "train", resolution=32)
+        >>> mnist.images.shape
+        (60000, 32, 32, 1)
+    """
+    source = DATASETS.get(name)
+    if split not in source.splits:
+        raise DataError(f"dataset {name!r} has no split {split!r}; valid splits: {', '.join(source.splits)}")
+    request = LoadRequest(
+        name=name,
+        split=split,
+        path=path,
+        resolution=resolution,
+        channels=channels,
+        skip_bad=skip_bad,
+        download=download,
+        cache_dir=cache_dir,
+        mirrors=tuple(mirrors) if mirrors is not None else None,
+    )
+    return source.load(request)

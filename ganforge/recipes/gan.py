@@ -1,0 +1,143 @@
+"""The adversarial recipe: alternating discriminator and generator phases.
+
+Per training step (Goodfellow et al. 2014, Algorithm 1, with the usual refinements):
+
+1. ``D`` phase, ``n_critic`` times: real batch ``x``, fake ``G(z)`` (no grad into G);
+   minimise the loss's ``d_loss(D(x), D(G(z)))`` (+ λ·GP for WGAN-GP); clip weights for WGAN.
+2. ``D_r1`` phase, every ``r1_interval`` steps when ``r1_gamma > 0``: lazy R1 on real data.
+3. ``G`` phase: minimise ``g_loss(D(G(z)))`` with D frozen.
+
+The recipe owns no loop, device or precision logic: it only says what each phase's loss is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ganforge.data import DeviceDataset
+from ganforge.losses import LossSpec
+from ganforge.losses.regularizers import clip_weights_, gradient_penalty, r1_penalty
+from ganforge.recipes.base import Phase
+
+
+@dataclass(frozen=True)
+class GANHyper:
+    """Recipe hyper-parameters, resolved from the run config.
+
+    Attributes:
+        batch_size: Images per phase update.
+        z_dim: Generator latent size.
+        n_critic: Discriminator updates per generator update.
+        gp_weight: WGAN-GP λ (0 disables the penalty).
+        weight_clip: WGAN clipping bound, or ``None``.
+        r1_gamma: R1 weight γ (0 disables the phase).
+        r1_interval: Steps between R1 phases.
+        num_classes: Classes to condition on (0 = unconditional).
+    """
+
+    batch_size: int
+    z_dim: int
+    n_critic: int = 1
+    gp_weight: float = 0.0
+    weight_clip: float | None = None
+    r1_gamma: float = 0.0
+    r1_interval: int = 16
+    num_classes: int = 0
+
+
+class GANRecipe:
+    """Builds the phases of a (conditional) GAN.
+
+    Args:
+        generator: ``G(z [B, z_dim], labels [B] | None) -> [B, C, H, W]`` in [-1, 1].
+        discriminator: ``D(x, labels | None) -> scores [B]``.
+        loss: The adversarial loss.
+        data: Real images on the training device.
+        hyper: Recipe hyper-parameters.
+        noise: Generator for latents and penalty interpolation (its state is checkpointed).
+        channels_last: Put generated and real batches in channels-last memory format.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        loss: LossSpec,
+        data: DeviceDataset,
+        hyper: GANHyper,
+        noise: torch.Generator,
+    ) -> None:
+        self.G = generator
+        self.D = discriminator
+        self.loss = loss
+        self.data = data
+        self.hyper = hyper
+        self.noise = noise
+        self.device = data.images.device
+
+    # --------------------------------------------------------------------------------- helpers
+    def _real(self, index: int) -> tuple[Tensor, Tensor | None]:
+        x, y = self.data.batch(index, self.hyper.batch_size)  # [B, C, H, W] in [-1, 1], [B] | None
+        return x, (y if self.hyper.num_classes else None)
+
+    def _latents(self, labels: Tensor | None) -> Tensor:
+        n = self.hyper.batch_size if labels is None else labels.shape[0]
+        return torch.randn(n, self.hyper.z_dim, device=self.device, generator=self.noise)  # [B, z_dim]
+
+    def _stats(self, real_scores: Tensor, fake_scores: Tensor) -> dict[str, Tensor]:
+        real_scores, fake_scores = real_scores.detach().float(), fake_scores.detach().float()
+        t = self.loss.threshold
+        return {
+            "D(x)": self.loss.to_prob(real_scores).mean(),
+            "D(G(z))": self.loss.to_prob(fake_scores).mean(),
+            "acc_real": (real_scores > t).float().mean(),
+            "acc_fake": (fake_scores <= t).float().mean(),
+        }
+
+    # ---------------------------------------------------------------------------------- phases
+    def d_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
+        real, labels = self._real(step * self.hyper.n_critic + repeat)
+        with torch.no_grad():
+            fake = self.G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
+        real_scores = self.D(real, labels)  # [B]
+        fake_scores = self.D(fake, labels)  # [B]
+        loss = self.loss.d_loss(real_scores, fake_scores)
+        stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
+        if self.hyper.gp_weight > 0:
+            # Gulrajani et al. 2017, eq. 3: λ E[(||∇D(x̂)||₂ − 1)²] on real/fake interpolates.
+            gp = gradient_penalty(lambda x: self.D(x, labels), real, fake, generator=self.noise)
+            loss = loss + self.hyper.gp_weight * gp
+            stats["gp"] = gp.detach()
+        return loss, stats
+
+    def r1_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
+        real, labels = self._real(step * self.hyper.n_critic + repeat)
+        real = real.detach().requires_grad_(True)
+        scores = self.D(real, labels)
+        # Mescheder et al. 2018, eq. 9: γ/2 E[||∇D(x)||²], scaled by the interval (lazy regularisation).
+        penalty = r1_penalty(scores, real)
+        return 0.5 * self.hyper.r1_gamma * self.hyper.r1_interval * penalty, {"r1": penalty.detach()}
+
+    def g_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
+        labels = None
+        if self.hyper.num_classes:
+            labels = torch.randint(
+                0, self.hyper.num_classes, (self.hyper.batch_size,), device=self.device, generator=self.noise
+            )
+        fake = self.G(self._latents(labels), labels)  # [B, C, H, W]
+        fake_scores = self.D(fake, labels)  # [B], D frozen by the trainer
+        loss = self.loss.g_loss(fake_scores)
+        return loss, {"loss_G": loss.detach()}
+
+    def phases(self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer) -> list[Phase]:
+        """The phases in execution order."""
+        clip = self.hyper.weight_clip
+        after = (lambda: clip_weights_(self.D, clip)) if clip is not None else None
+        phases = [Phase("D", self.D, opt_d, self.d_loss, repeats=self.hyper.n_critic, after_update=after)]
+        if self.hyper.r1_gamma > 0:
+            phases.append(Phase("D_r1", self.D, opt_d, self.r1_loss, interval=self.hyper.r1_interval))
+        phases.append(Phase("G", self.G, opt_g, self.g_loss))
+        return phases

@@ -1,0 +1,15 @@
+"""Generating, tiling and saving images."""
+
+from ganforge.sampling.generate import generate, latents, load_generator, resolve_generator_dir
+from ganforge.sampling.images import make_grid, save_npz, save_png, to_uint8
+
+__all__ = [
+    "generate",
+    "latents",
+    "load_generator",
+    "make_grid",
+    "resolve_generator_dir",
+    "save_npz",
+    "save_png",
+    "to_uint8",
+]

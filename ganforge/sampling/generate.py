@@ -1,0 +1,84 @@
+"""Sampling from a generator: fixed-seed latents, batched, device-independent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganforge.errors import GanforgeError
+from ganforge.models import module_config
+from ganforge.models.io import load_pretrained
+from ganforge.sampling.images import to_uint8
+
+
+def latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
+    """``[n, z_dim]`` standard-normal latents drawn on the CPU from ``seed`` (same on every device)."""
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def class_labels(n: int, num_classes: int) -> torch.Tensor:
+    """``[n]`` labels cycling through the classes (row ``i`` of a 10-wide grid is class ``i``)."""
+    return torch.arange(n) % num_classes
+
+
+@torch.no_grad()
+def generate(
+    generator: nn.Module,
+    n: int,
+    *,
+    seed: int = 0,
+    labels: torch.Tensor | None = None,
+    batch_size: int = 500,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Generates ``n`` images as uint8 ``[n, H, W, C]`` (and their labels if conditional).
+
+    Args:
+        generator: A ganforge generator (``config`` holds ``z_dim`` and ``num_classes``).
+        n: Number of images.
+        seed: Latent seed; the same seed gives the same images.
+        labels: ``[n]`` class labels for a conditional generator; ``None`` = cycle through classes.
+        batch_size: Images per forward pass.
+    """
+    if n < 1:
+        raise GanforgeError(f"number of images must be >= 1, got {n}")
+    cfg = module_config(generator)
+    num_classes = int(cfg.get("num_classes", 0))
+    if num_classes and labels is None:
+        labels = class_labels(n, num_classes)
+    if labels is not None and (labels.shape != (n,) or not num_classes):
+        raise GanforgeError("labels must be [n] and only given to a conditional generator")
+    device = next(generator.parameters()).device
+    was_training = generator.training
+    generator.eval()
+    z = latents(n, int(cfg["z_dim"]), seed)
+    out = []
+    for start in range(0, n, batch_size):
+        zb = z[start : start + batch_size].to(device)
+        yb = labels[start : start + batch_size].to(device) if labels is not None else None
+        out.append(to_uint8(generator(zb, yb)))
+    generator.train(was_training)
+    return np.concatenate(out), (labels.numpy().astype(np.int64) if labels is not None else None)
+
+
+def resolve_generator_dir(source: str | Path) -> Path:
+    """A run directory or a ``generator/`` directory -> the ``generator/`` directory."""
+    path = Path(source)
+    if (path / "generator" / "config.json").is_file():
+        return path / "generator"
+    if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
+        return path
+    if not path.exists():
+        raise GanforgeError(f"{path} does not exist; give a run directory or its generator/ directory")
+    raise GanforgeError(
+        f"{path} is neither a run directory with a finished generator/ nor a generator/ directory "
+        "(config.json + model.safetensors); if the run was interrupted, resume it first"
+    )
+
+
+def load_generator(source: str | Path, *, device: str | torch.device = "cpu") -> nn.Module:
+    """Loads the generator of a run (its EMA weights) or of a ``generator/`` directory, in eval mode."""
+    module = load_pretrained(resolve_generator_dir(source), map_location=device)
+    return module.eval()

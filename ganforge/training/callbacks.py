@@ -1,0 +1,176 @@
+"""What a run writes while it trains: metrics, TensorBoard, progress, sample grids, loss curves.
+
+Each callback owns one output of the run directory. The loop calls ``on_log`` with averaged
+statistics every ``log_every`` steps, ``on_sample`` on the sample cadence and ``close`` at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganforge.sampling.generate import class_labels, latents
+from ganforge.sampling.images import make_grid, save_png, to_uint8
+from ganforge.training.checkpoint import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """Reads ``metrics.jsonl``; a torn last line (process killed mid-write) is ignored."""
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+class MetricsLog:
+    """``metrics.jsonl`` + TensorBoard + a progress bar (or log lines when stderr is not a terminal).
+
+    On resume, records after the resumed step (written by the interrupted process after its last
+    checkpoint) are dropped, so the file reads as one consistent run.
+    """
+
+    def __init__(self, run_dir: Path, *, start_step: int, total_steps: int, progress: bool | None = None) -> None:
+        self.path = run_dir / "metrics.jsonl"
+        kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= start_step]
+        atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
+        self.records = kept
+        self._fh: TextIO = self.path.open("a")
+        from torch.utils.tensorboard import SummaryWriter  # heavy import, only when a run starts
+
+        self.tb = SummaryWriter(log_dir=str(run_dir / "tensorboard"), purge_step=start_step + 1 if start_step else None)
+        self.total = total_steps
+        show = sys.stderr.isatty() if progress is None else progress
+        self.bar = None
+        if show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total_steps, initial=start_step, unit="step", dynamic_ncols=True)
+        self._last_line = time.perf_counter()
+
+    def on_log(self, step: int, stats: dict[str, float]) -> None:
+        record = {"step": step, "time": round(time.time(), 3), **{k: float(v) for k, v in stats.items()}}
+        self.records.append(record)
+        self._fh.write(json.dumps(record) + "\n")
+        self._fh.flush()
+        for key, value in stats.items():
+            if math.isfinite(value):
+                self.tb.add_scalar(_tb_tag(key), value, step)
+        short = {
+            "D": stats.get("loss_D"),
+            "G": stats.get("loss_G"),
+            "D(x)": stats.get("D(x)"),
+            "D(G(z))": stats.get("D(G(z))"),
+            "img/s": stats.get("images_per_s"),
+        }
+        text = {k: (f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0f}") for k, v in short.items() if v is not None}
+        if self.bar is not None:
+            self.bar.n = step
+            self.bar.set_postfix(text, refresh=True)
+        elif time.perf_counter() - self._last_line > 15 or step == self.total:
+            self._last_line = time.perf_counter()
+            log.info("step %d/%d %s", step, self.total, " ".join(f"{k}={v}" for k, v in text.items()))
+
+    def on_image(self, step: int, tag: str, image: np.ndarray) -> None:
+        self.tb.add_image(tag, image, step, dataformats="HWC")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.tb.flush()
+        self.tb.close()
+        self._fh.close()
+
+
+def _tb_tag(key: str) -> str:
+    if key.startswith("loss_"):
+        return f"loss/{key[5:]}"
+    if key.startswith("acc_"):
+        return f"D_accuracy/{key[4:]}"
+    if key in ("D(x)", "D(G(z))"):
+        return f"D_output/{key}"
+    return f"train/{key}"
+
+
+class SampleGrid:
+    """Saves ``samples/step_XXXXXXX.png`` from the same latents at every call (watch one face evolve).
+
+    Args:
+        run_dir: Run directory.
+        n: Images per grid.
+        z_dim: Latent size.
+        num_classes: Conditional generators get class ``i % num_classes`` in column order.
+        seed: Seed of the fixed latents (independent of the training noise stream).
+    """
+
+    def __init__(self, run_dir: Path, *, n: int, z_dim: int, num_classes: int, seed: int) -> None:
+        self.dir = run_dir / "samples"
+        self.dir.mkdir(exist_ok=True)
+        self.z = latents(n, z_dim, seed + 1_000_003)
+        self.labels = class_labels(n, num_classes) if num_classes else None
+        self.nrow = num_classes if num_classes and n % num_classes == 0 else None
+
+    @torch.no_grad()
+    def __call__(self, step: int, generator: nn.Module) -> tuple[Path, np.ndarray]:
+        device = next(generator.parameters()).device
+        was_training = generator.training
+        generator.eval()
+        labels = self.labels.to(device) if self.labels is not None else None
+        images = to_uint8(generator(self.z.to(device), labels))
+        generator.train(was_training)
+        grid = make_grid(images, nrow=self.nrow)
+        path = save_png(self.dir / f"step_{step:07d}.png", grid)
+        return path, grid
+
+
+def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
+    """Writes ``loss_curves.png``: G/D losses and D accuracy on real and fake vs step."""
+    rows = [r for r in records if "loss_D" in r or "loss_G" in r]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r["step"] for r in rows]
+
+    def series(key: str) -> list[float]:
+        return [r.get(key, float("nan")) for r in rows]
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    ax1.plot(steps, series("loss_D"), label="D loss")
+    ax1.plot(steps, series("loss_G"), label="G loss")
+    ax1.set_ylabel("loss")
+    ax1.legend()
+    ax1.grid(alpha=0.3)
+    ax2.plot(steps, series("acc_real"), label="D accuracy on real")
+    ax2.plot(steps, series("acc_fake"), label="D accuracy on fake")
+    ax2.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax2.set_ylim(-0.02, 1.02)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("D accuracy")
+    ax2.legend()
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(path)
+    return path

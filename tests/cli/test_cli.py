@@ -1,0 +1,97 @@
+"""The command line: listings, errors with exit code 2 and nothing written, sampling."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganforge.cli.main import main
+
+from ..training.conftest import cli
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert "mnist-dcgan" in out and "folder-dcgan" in out
+    assert main(["models"]) == 0
+    assert {"mlp", "dcgan", "resnet"} <= {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert main(["losses"]) == 0
+    names = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert names == {"minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"}
+
+
+def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["train", "mnist-wgan-gp", "--dry-run", "--steps", "7", "optim.lr_d=3e-4"]) == 0
+    cfg = json.loads(capsys.readouterr().out)
+    assert cfg["train"]["steps"] == 7 and cfg["optim"]["lr_d"] == 3e-4 and cfg["optim"]["n_critic"] == 5
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "mnist-dcgn"], "Did you mean 'mnist-dcgan'"),
+        (["train", "mnist-dcgan", "optim.lr=1"], "Did you mean 'optim.lr_g'"),
+        (["train", "mnist-dcgan", "loss.name=hnge", "--steps", "2"], "Did you mean 'hinge'"),
+        (["train", "mnist-dcgan", "model.name=dcgn", "--steps", "2"], "Did you mean 'dcgan'"),
+        (["train", "mnist-dcgan", "train.precision=fp8"], "must be one of"),
+        (["train", "mnist-dcgan", "--steps", "0"], "train.steps must be >= 1"),
+        (["train", "folder-dcgan"], "path"),
+        (["train", "folder-dcgan", "data.path=./no-such-dir"], "no-such-dir"),
+        (["train", "mnist-dcgan", "data.split=validation"], "validation"),
+        (["train", "mnist-dcgan", "model.name=resnet", "data.resolution=64", "--steps", "2"], "resolution"),
+        (["sample", "no-such-run", "--out", "x.png"], "does not exist"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_existing_run_dir_is_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "mine"
+    run.mkdir()
+    (run / "notes.txt").write_text("precious")
+    assert main(["train", "mnist-dcgan", "--run-dir", str(run), "--steps", "2"]) == 2
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert os.listdir(run) == ["notes.txt"] and (run / "notes.txt").read_text() == "precious"
+
+
+def test_sample_png_and_npz(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    done = cli(
+        "train", "mnist-mlp", "--run-dir", str(run), "--steps", "20", "--no-progress",
+        "data.limit=256", "train.checkpoint_every=10", "train.sample_grid=16",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "run directory:" in done.stdout and "last sample grid:" in done.stdout
+    for source in (run, run / "generator"):
+        assert (
+            main(["sample", str(source), "--n", "12", "--out", str(tmp_path / "a.npz"), "--seed", "5", "--overwrite"])
+            == 0
+        )
+        a = np.load(tmp_path / "a.npz", allow_pickle=False)["images"]
+        assert a.shape == (12, 28, 28, 1) and a.dtype == np.uint8
+    assert main(["sample", str(run), "--n", "12", "--out", str(tmp_path / "b.npz"), "--seed", "5"]) == 0
+    assert main(["sample", str(run), "--n", "12", "--out", str(tmp_path / "c.npz"), "--seed", "6"]) == 0
+    b = np.load(tmp_path / "b.npz")["images"]
+    c = np.load(tmp_path / "c.npz")["images"]
+    assert np.array_equal(a, b) and not np.array_equal(b, c)
+    assert main(["sample", str(run), "--n", "16", "--out", str(tmp_path / "g.png")]) == 0
+    grid = np.asarray(Image.open(tmp_path / "g.png"))
+    assert grid.shape == (2 + 4 * 30, 2 + 4 * 30)  # 4x4 grid of 28 px images with 2 px padding
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "g.png")]) == 2  # exists
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "g.jpg")]) == 2  # bad suffix

@@ -1,0 +1,127 @@
+"""Image-folder datasets built from real MNIST digits written as PNG / JPEG files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganforge.data import ImageArray, load_dataset
+from ganforge.data.folder import list_images
+from ganforge.errors import DataError
+
+N_PNG = 24
+
+
+@pytest.fixture
+def digit_folder(tmp_path: Path, mnist_test: ImageArray) -> tuple[Path, np.ndarray]:
+    """24 MNIST test digits as PNG in nested folders; returns the root and the digits in load order."""
+    root = tmp_path / "digits"
+    for i in range(N_PNG):
+        sub = root / f"class_{mnist_test.labels[i] if mnist_test.labels is not None else 0}" / ("deep" if i % 3 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(mnist_test.images[i, :, :, 0]).save(sub / f"digit_{i:03d}.png")
+    (root / "notes.txt").write_text("not an image")
+    (root / ".hidden.png").write_bytes(b"macOS resource fork, not a PNG")
+    # The loader sorts by relative path; recover each file's digit index from its name.
+    order = [int(p.stem.split("_")[1]) for p in list_images(root)]
+    return root, mnist_test.images[order, :, :, 0]
+
+
+def test_listing_is_sorted_recursive_and_skips_hidden_and_other_files(digit_folder: tuple[Path, np.ndarray]) -> None:
+    root, _ = digit_folder
+    paths = list_images(root)
+    assert len(paths) == N_PNG
+    relative = [p.relative_to(root).as_posix() for p in paths]
+    assert relative == sorted(relative)
+    assert any("/deep/" in r for r in relative) and not any(r.startswith(".") or "/." in r for r in relative)
+
+
+def test_png_round_trip_is_exact(digit_folder: tuple[Path, np.ndarray]) -> None:
+    root, digits = digit_folder
+    gray = load_dataset("folder", path=str(root), channels=1, resolution=28)
+    assert gray.images.shape == (N_PNG, 28, 28, 1)
+    np.testing.assert_array_equal(gray.images[..., 0], digits)
+    assert gray.labels is None and gray.num_classes == 0
+    assert gray.name == f"folder:{root.absolute()}"
+    rgb = load_dataset("folder", path=str(root), channels=3, resolution=28)
+    for c in range(3):
+        np.testing.assert_array_equal(rgb.images[..., c], digits)
+
+
+def test_resize_and_defaults(digit_folder: tuple[Path, np.ndarray]) -> None:
+    root, digits = digit_folder
+    up = load_dataset("folder", path=str(root), channels=1, resolution=32)
+    expected = np.asarray(Image.fromarray(digits[0]).resize((32, 32), Image.Resampling.BILINEAR))
+    np.testing.assert_array_equal(up.images[0, :, :, 0], expected)
+    default = load_dataset("folder", path=str(root))
+    assert default.images.shape == (N_PNG, 64, 64, 3)  # resolution None -> 64, channels None -> 3
+    # Enlarging keeps the overall brightness of the digits.
+    assert default.images.mean() == pytest.approx(digits.mean(), rel=0.05)
+
+
+def test_jpeg_files_load_close_to_the_original(tmp_path: Path, mnist_test: ImageArray) -> None:
+    for i in range(8):
+        Image.fromarray(mnist_test.images[i, :, :, 0]).save(tmp_path / f"{i}.JPG", quality=95)
+    loaded = load_dataset("folder", path=str(tmp_path), channels=1, resolution=28)
+    assert loaded.images.shape == (8, 28, 28, 1)
+    error = np.abs(loaded.images.astype(int) - mnist_test.images[:8].astype(int))
+    assert error.mean() < 4.0  # lossy, but the digits survive
+
+
+def test_non_square_images_are_center_cropped(tmp_path: Path) -> None:
+    strip = np.zeros((20, 60, 3), dtype=np.uint8)
+    strip[:, :20, 0] = 255  # red | green | blue
+    strip[:, 20:40, 1] = 255
+    strip[:, 40:, 2] = 255
+    Image.fromarray(strip).save(tmp_path / "wide.png")
+    Image.fromarray(strip.transpose(1, 0, 2).copy()).save(tmp_path / "tall.png")
+    loaded = load_dataset("folder", path=str(tmp_path), resolution=10)
+    assert loaded.images.shape == (2, 10, 10, 3)
+    assert (loaded.images == np.array([0, 255, 0], dtype=np.uint8)).all()  # only the green middle remains
+
+
+def test_grayscale_conversion_and_16_bit_images(tmp_path: Path) -> None:
+    Image.fromarray(np.full((8, 8, 3), (200, 100, 50), dtype=np.uint8)).save(tmp_path / "a_rgb.png")
+    Image.fromarray(np.full((8, 8), 65535 // 2, dtype=np.uint16)).save(tmp_path / "b_16bit.png")
+    loaded = load_dataset("folder", path=str(tmp_path), channels=1, resolution=8)
+    assert loaded.images[0].max() == loaded.images[0].min() == round(200 * 0.299 + 100 * 0.587 + 50 * 0.114)
+    assert loaded.images[1].max() == loaded.images[1].min() == 127  # scaled from 16 bit, not clipped to 255
+
+
+def test_corrupt_image_raises_with_its_path(digit_folder: tuple[Path, np.ndarray]) -> None:
+    root, _ = digit_folder
+    bad = root / "class_7" / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    with pytest.raises(DataError, match=r"data\.skip_bad=true") as info:
+        load_dataset("folder", path=str(root))
+    assert str(bad) in str(info.value)
+
+
+def test_skip_bad_skips_and_logs_the_count(
+    digit_folder: tuple[Path, np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, digits = digit_folder
+    (root / "zz_garbage.png").write_bytes(b"not an image at all")
+    first_png = next(root.rglob("digit_*.png"))
+    truncated = root / "zz_truncated.png"
+    truncated.write_bytes(first_png.read_bytes()[:60])
+    with caplog.at_level(logging.WARNING, logger="ganforge.data.folder"):
+        loaded = load_dataset("folder", path=str(root), channels=1, resolution=28, skip_bad=True)
+    assert loaded.images.shape[0] == N_PNG
+    np.testing.assert_array_equal(loaded.images[..., 0], digits)
+    assert "skipped 2 unreadable image(s)" in caplog.text
+
+
+def test_empty_missing_or_unset_folder_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "readme.txt").write_text("no images here")
+    with pytest.raises(DataError, match=r"no images found under .*; supported extensions are \.png, \.jpg"):
+        load_dataset("folder", path=str(tmp_path))
+    with pytest.raises(DataError, match="does not exist"):
+        load_dataset("folder", path=str(tmp_path / "missing"))
+    with pytest.raises(DataError, match="needs path="):
+        load_dataset("folder")

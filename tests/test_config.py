@@ -1,0 +1,77 @@
+import json
+
+import pytest
+
+from ganforge.config import RunConfig, from_dict, load_preset, parse_overrides, preset_names
+from ganforge.errors import ConfigError
+
+REQUIRED_PRESETS = {
+    "mnist-mlp",
+    "mnist-dcgan",
+    "mnist-wgan-gp",
+    "mnist-lsgan",
+    "mnist-hinge-sn",
+    "fashion-dcgan",
+    "fashion-resnet-hinge",
+    "folder-dcgan",
+}
+
+
+def test_required_presets_exist_and_resolve() -> None:
+    assert set(preset_names()) >= REQUIRED_PRESETS
+    for name in preset_names():
+        cfg = load_preset(name)
+        assert cfg.preset == name and cfg.description
+    assert load_preset("mnist-mlp").model.name == "mlp"
+    assert load_preset("mnist-wgan-gp").loss.name == "wgan-gp"
+    assert load_preset("mnist-hinge-sn").model.spectral_norm is True
+
+
+def test_seed_setup_in_mlp_preset() -> None:
+    cfg = load_preset("mnist-mlp")
+    assert (cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.beta1, cfg.optim.beta2) == (2e-4, 2e-4, 0.5, 0.999)
+
+
+def test_overrides_are_typed() -> None:
+    cfg = load_preset(
+        "mnist-dcgan", ["optim.lr_g=1e-4", "train.steps=12", "model.spectral_norm=true", "data.path=null"]
+    )
+    assert cfg.optim.lr_g == 1e-4 and isinstance(cfg.optim.lr_g, float)
+    assert cfg.train.steps == 12 and cfg.model.spectral_norm is True and cfg.data.path is None
+    # ints are accepted where floats are expected, never the other way round
+    assert load_preset("mnist-dcgan", {"optim.lr_g": 1}).optim.lr_g == 1.0
+    with pytest.raises(ConfigError, match=r"train\.steps.*integer"):
+        load_preset("mnist-dcgan", ["train.steps=1.5"])
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("optim.lr=1e-4", "Did you mean 'optim.lr_g'"),
+        ("optimm.lr_g=1e-4", "Did you mean 'optim'"),
+        ("train.precision=fp16", "must be one of 'auto', 'fp32', 'bf16'"),
+        ("train.steps=0", "train.steps must be >= 1"),
+        ("model.spectral_norm=maybe", "true or false"),
+        ("data.channels=2", "data.channels must be 1, 3"),
+        ("optim=3", "is a section"),
+    ],
+)
+def test_bad_overrides_are_clear_errors(override: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_preset("mnist-dcgan", [override])
+
+
+def test_override_syntax_error() -> None:
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_overrides(["optim.lr_g"])
+
+
+def test_json_round_trip() -> None:
+    cfg = load_preset("fashion-resnet-hinge", ["train.seed=7"])
+    again = from_dict(json.loads(cfg.to_json()))
+    assert again == cfg and isinstance(again, RunConfig)
+
+
+def test_unknown_preset_did_you_mean() -> None:
+    with pytest.raises(ValueError, match="Did you mean 'mnist-dcgan'"):
+        load_preset("mnist-dcgn")
