@@ -1,6 +1,8 @@
 """Resume equivalence and crash safety, by really interrupting and killing training processes."""
 
+import json
 import random
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -45,7 +47,7 @@ def test_sigterm_then_resume_matches_uninterrupted_run(reference_run: Path, tmp_
     g1 = load_file(str(run_dir / "generator" / "model.safetensors"))
     g2 = load_file(str(reference_run / "generator" / "model.safetensors"))
     assert all(torch.equal(g1[k], g2[k]) for k in g2)
-    steps = [r["step"] for r in map(__import__("json").loads, (run_dir / "metrics.jsonl").read_text().splitlines())]
+    steps = [r["step"] for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines())]
     assert steps == sorted(set(steps)) and steps[-1] == 60  # one consistent history, no duplicates
 
 
@@ -75,11 +77,9 @@ def test_sigkill_during_training_and_saves_then_resume_matches(reference_run: Pa
 
 
 def test_resume_to_more_steps_extends_run(reference_run: Path, tmp_path: Path) -> None:
-    import shutil
-
     run_dir = tmp_path / "copy"
     shutil.copytree(reference_run, run_dir)
     done = cli("train", "--resume", str(run_dir), "--steps", "70", "--no-progress")
     assert done.returncode == 0, done.stderr
     assert latest_step(run_dir) == 70
-    assert __import__("json").loads((run_dir / "config.json").read_text())["train"]["steps"] == 70
+    assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 70

@@ -48,7 +48,6 @@ def test_generator_learns_the_data_distribution(mlp_run: Path) -> None:
     G = ganforge.load_generator(mlp_run)
     fake, _ = ganforge.generate(G, 2000, seed=0)
     fake = fake.astype(np.float32) / 255
-    init = ckpt.load_latest(mlp_run / "checkpoints")  # noqa: F841 - the latest must load
     # Untrained G (same family/config, fresh weights) as the baseline.
     from ganforge.models import MODELS, module_config
 
