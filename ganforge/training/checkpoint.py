@@ -216,6 +216,14 @@ def optimizer_from_flat(
     for idx, values in meta.get("scalars", {}).items():
         state.setdefault(int(idx), {}).update(values)
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    # safetensors stores contiguous tensors; give moments back their parameter's memory layout
+    # (channels_last conv weights), so the optimiser's element-wise kernels take the same code path
+    # as in an uninterrupted run and a resumed run stays bitwise identical.
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            for key, value in optimizer.state.get(param, {}).items():
+                if isinstance(value, Tensor) and value.shape == param.shape and value.stride() != param.stride():
+                    optimizer.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def module_tensors(prefix: str, module: nn.Module) -> dict[str, Tensor]:

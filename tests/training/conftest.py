@@ -19,7 +19,6 @@ TINY = [
     "train.checkpoint_every=10",
     "train.sample_grid=16",
     "train.ema_decay=0.9",
-    "train.threads=1",  # one thread: reductions in a fixed order whatever the machine load
 ]
 
 

@@ -82,3 +82,19 @@ def test_atomic_write_text_replaces_whole_file(tmp_path) -> None:
     ckpt.atomic_write_text(target, "two\n")
     assert target.read_text() == "two\n"
     assert os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_optimizer_restore_keeps_channels_last_moments() -> None:
+    """Moments come back from safetensors contiguous; they must take the parameter's layout again."""
+    conv = torch.nn.Conv2d(4, 8, 3).to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(conv.parameters())
+    conv(torch.randn(2, 4, 5, 5).to(memory_format=torch.channels_last)).sum().backward()
+    opt.step()
+    tensors, meta = ckpt.optimizer_to_flat("D", opt)
+    tensors = {k: v.contiguous().clone() for k, v in tensors.items()}  # what safetensors hands back
+    opt2 = torch.optim.Adam(conv.parameters())
+    ckpt.optimizer_from_flat("D", opt2, tensors, meta)
+    for key in ("exp_avg", "exp_avg_sq"):
+        restored = opt2.state[conv.weight][key]
+        assert restored.stride() == conv.weight.stride() != restored.contiguous().stride()
+        assert torch.equal(restored, opt.state[conv.weight][key])
