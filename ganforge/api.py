@@ -29,6 +29,7 @@ from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
 from ganforge.training.checkpoint import atomic_write_text, load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
+from ganforge.training.runlock import run_lock
 from ganforge.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -281,10 +282,11 @@ def train(
     array = _load_data(cfg)
     run = _assemble(cfg, array)
     path.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path / "config.json", cfg.to_json() + "\n")
-    atomic_write_text(path / "run.json", json.dumps(_run_info(run), indent=2) + "\n")
-    log.info("run directory: %s", path)
-    return _execute(run, path, 0, cfg.train.steps, progress=progress)
+    with run_lock(path):
+        atomic_write_text(path / "config.json", cfg.to_json() + "\n")
+        atomic_write_text(path / "run.json", json.dumps(_run_info(run), indent=2) + "\n")
+        log.info("run directory: %s", path)
+        return _execute(run, path, 0, cfg.train.steps, progress=progress)
 
 
 def resume(run_dir: str | Path, *, steps: int | None = None, progress: bool | None = None) -> Path:
@@ -298,13 +300,14 @@ def resume(run_dir: str | Path, *, steps: int | None = None, progress: bool | No
     cfg = load_config_file(path / "config.json")
     if steps is not None and steps != cfg.train.steps:
         cfg = cfg.replace({"train.steps": steps})
-    tensors, meta, ckpt_path = load_latest(path / "checkpoints")
-    start = int(meta["step"])
-    if start > cfg.train.steps:
-        raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
-    array = _load_data(cfg)
-    run = _assemble(cfg, array)
-    run.state.restore(tensors, meta)
-    atomic_write_text(path / "config.json", cfg.to_json() + "\n")
-    log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
-    return _execute(run, path, start, cfg.train.steps, progress=progress)
+    with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
+        tensors, meta, ckpt_path = load_latest(path / "checkpoints")
+        start = int(meta["step"])
+        if start > cfg.train.steps:
+            raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
+        array = _load_data(cfg)
+        run = _assemble(cfg, array)
+        run.state.restore(tensors, meta)
+        atomic_write_text(path / "config.json", cfg.to_json() + "\n")
+        log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
+        return _execute(run, path, start, cfg.train.steps, progress=progress)

@@ -9,6 +9,7 @@ reader never sees a half-written model and a failed write leaves nothing behind.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,8 @@ from torch import nn
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.models.family import MODELS, ModelFamily, module_config
 from ganforge.registry import UnknownNameError
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
@@ -91,6 +94,29 @@ def save_pretrained(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _fsync_path(target.parent)
+    for stale in (*target.parent.glob(f".{target.name}.old-*"), *target.parent.glob(f".{target.name}.tmp-*")):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a save that was killed part-way
+
+
+def complete_model_dir(directory: str | Path) -> Path | None:
+    """``directory`` if it holds a saved model; else the backup left by a save killed mid-swap; else ``None``.
+
+    Replacing a saved model takes two renames (old -> ``.NAME.old-*``, new -> ``NAME``). A process
+    killed between them leaves ``NAME`` absent and the complete previous model in the backup, which
+    readers use until the next save puts a new model in place and removes the backup.
+    """
+    path = Path(directory)
+    if (path / CONFIG_NAME).is_file() and (path / WEIGHTS_NAME).is_file():
+        return path
+    if path.exists():
+        return None
+    backups = [b for b in path.parent.glob(f".{path.name}.old-*") if (b / CONFIG_NAME).is_file()]
+    backups = [b for b in backups if (b / WEIGHTS_NAME).is_file()]
+    if not backups:
+        return None
+    backup = max(backups, key=lambda b: b.stat().st_mtime)
+    log.warning("%s is missing (a save was interrupted); using its previous version %s", path, backup)
+    return backup
 
 
 def load_pretrained(directory: str | Path, *, map_location: str | torch.device = "cpu") -> nn.Module:
@@ -111,7 +137,7 @@ def load_pretrained(directory: str | Path, *, map_location: str | torch.device =
             or weights that do not match the architecture (missing / unexpected keys, shape mismatch).
         ConfigError: Unknown family or role, or a config the family's constructor rejects.
     """
-    path = Path(directory)
+    path = complete_model_dir(directory) or Path(directory)
     if not path.is_dir():
         raise GanforgeError(f"load_pretrained: no model directory at {path}")
     config_path, weights_path = path / CONFIG_NAME, path / WEIGHTS_NAME

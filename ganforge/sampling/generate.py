@@ -10,7 +10,7 @@ from torch import nn
 
 from ganforge.errors import GanforgeError
 from ganforge.models import module_config
-from ganforge.models.io import load_pretrained
+from ganforge.models.io import complete_model_dir, load_pretrained
 from ganforge.sampling.images import to_uint8
 
 
@@ -66,10 +66,10 @@ def generate(
 def resolve_generator_dir(source: str | Path) -> Path:
     """A run directory or a ``generator/`` directory -> the ``generator/`` directory."""
     path = Path(source)
-    if (path / "generator" / "config.json").is_file():
-        return path / "generator"
-    if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
-        return path
+    for candidate in (path / "generator", path):
+        found = complete_model_dir(candidate)
+        if found is not None:
+            return found
     if not path.exists():
         raise GanforgeError(f"{path} does not exist; give a run directory or its generator/ directory")
     raise GanforgeError(

@@ -155,6 +155,25 @@ def test_failed_overwrite_keeps_the_old_model(tmp_path: Path, monkeypatch: pytes
     assert torch.equal(run(load_pretrained(tmp_path / "g"), 0), run(G, 0))
 
 
+def test_save_killed_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
+    """The state a SIGKILL between `old -> backup` and `new -> target` leaves: target gone, backup complete."""
+    G = make("dcgan", "generator").eval()
+    save_pretrained(G, tmp_path / "g", family="dcgan", role="generator")
+    (tmp_path / "g").rename(tmp_path / ".g.old-deadbeef")
+    loaded = load_pretrained(tmp_path / "g")  # readers fall back to the previous model
+    assert torch.equal(run(loaded, 0), run(G, 0))
+    G2 = make("dcgan", "generator", res=32).eval()
+    save_pretrained(G2, tmp_path / "g", family="dcgan", role="generator", overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g"]  # the next save removes the backup
+    assert torch.equal(run(load_pretrained(tmp_path / "g"), 0), run(G2, 0))
+
+
+def test_no_backup_means_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / ".g.old-1234").mkdir()  # an incomplete backup is never used
+    with pytest.raises(GanforgeError, match="no model directory"):
+        load_pretrained(tmp_path / "g")
+
+
 def test_save_checks_family_role_and_json(tmp_path: Path) -> None:
     G = make("dcgan", "generator")
     with pytest.raises(ConfigError, match="expects a DCGANDiscriminator"):

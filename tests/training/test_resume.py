@@ -83,3 +83,21 @@ def test_resume_to_more_steps_extends_run(reference_run: Path, tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert latest_step(run_dir) == 70
     assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 70
+
+
+def test_a_run_dir_trains_in_one_process_at_a_time(tmp_path: Path) -> None:
+    """A second process resuming a live run fails at once (exit 2) and leaves the run untouched."""
+    run_dir = tmp_path / "run"
+    proc = start("train", "mnist-dcgan", "--run-dir", str(run_dir), *ARGS, "--steps", "100000")
+    try:
+        wait_for_step(proc, run_dir, 10)
+        second = cli("train", "--resume", str(run_dir), "--no-progress")
+        assert second.returncode == 2, second.stderr
+        assert f"being trained by process {proc.pid}" in second.stderr
+        assert proc.poll() is None  # the owner keeps training
+    finally:
+        proc.kill()
+        proc.wait()
+    # SIGKILL releases the lock with the process: resuming now works.
+    done = cli("train", "--resume", str(run_dir), "--steps", str(latest_step(run_dir) + 2), "--no-progress")
+    assert done.returncode == 0, done.stderr
