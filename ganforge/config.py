@@ -137,7 +137,8 @@ class TrainConfig:
         max_rollbacks: Rollbacks allowed before giving up.
         rollback_lr_factor: Multiplier applied to both learning rates at each rollback.
         sample_grid: Number of images in each sample grid (a square number reads best).
-        max_minutes: Stop (with a checkpoint) after this many minutes of training; 0 = no limit.
+        max_minutes: Time budget: end the run normally (checkpoint, samples, generator written) after this
+            many minutes of training in one invocation, even before ``steps``; 0 = no limit. ``--resume`` goes on.
     """
 
     steps: int = 5000

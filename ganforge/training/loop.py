@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class TrainingInterrupted(Exception):
-    """The run stopped early (signal or time budget) after writing a checkpoint it can resume from."""
+    """The run stopped early on a signal after writing a checkpoint it can resume from."""
 
     def __init__(self, step: int, run_dir: Path, reason: str) -> None:
         self.step = step
@@ -134,7 +134,8 @@ def fit(
     """Trains from step ``start`` to ``end`` and returns the final step.
 
     Raises:
-        TrainingInterrupted: after SIGINT/SIGTERM or the time budget, with a checkpoint written.
+        TrainingInterrupted: after SIGINT/SIGTERM, with a checkpoint written. (Reaching the time budget
+            ``cadence.max_minutes`` is a normal end: the final step is returned, everything is written.)
         TrainingDiverged: when losses stay non-finite (or ``on_nonfinite == "stop"``).
     """
     ckpt_dir = run_dir / "checkpoints"
@@ -172,9 +173,17 @@ def fit(
             if due_ckpt:
                 save(step)
             trainer.reset_clock()
-            if stopping:
-                reason = f"{stop_signal[0]} received" if stop_signal else f"time budget of {cadence.max_minutes} min"
-                raise TrainingInterrupted(step, run_dir, reason)
+            if stop_signal:
+                raise TrainingInterrupted(step, run_dir, f"{stop_signal[0]} received")
+            if over_time:  # a budget is a normal end: everything is written and the run can be extended
+                log.info(
+                    "time budget of %g min reached at step %d of %d; `ganforge train --resume %s` continues",
+                    cadence.max_minutes,
+                    step,
+                    end,
+                    run_dir,
+                )
+                return step
     return step
 
 

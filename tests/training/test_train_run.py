@@ -106,3 +106,15 @@ def test_nonfinite_loss_rolls_back_with_lower_lr(tmp_path: Path, monkeypatch: py
         ganforge.train(
             "mnist-mlp", run_dir=tmp_path / "b", overrides={**overrides, "train.on_nonfinite": "stop"}, progress=False
         )
+
+
+def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) -> None:
+    overrides = {"train.steps": 1_000_000, "train.max_minutes": 0.02, "train.log_every": 10, "data.limit": 256}
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides=overrides, progress=False)
+    _, meta, _ = ckpt.load_latest(run / "checkpoints")
+    stopped = meta["step"]
+    assert 0 < stopped < 1_000_000  # ended by the ~1.2 s budget, with a checkpoint at that exact step
+    assert (run / "generator" / "model.safetensors").is_file()
+    assert (run / "samples" / f"step_{stopped:07d}.png").is_file()
+    ganforge.resume(run, steps=stopped + 7, progress=False)
+    assert ckpt.load_latest(run / "checkpoints")[1]["step"] == stopped + 7

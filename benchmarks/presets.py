@@ -1,0 +1,109 @@
+"""What each preset gives after a fixed CPU budget: steps reached, speed, final statistics, sample grid.
+
+    .venv/bin/python benchmarks/presets.py --minutes 5 --out runs/bench-presets --json docs/presets.json
+
+Each preset trains (its own config, seed 0) until ``--minutes`` of wall time or the preset's step count,
+whichever comes first, in a fresh run directory under ``--out``. ``folder-dcgan`` trains on a folder of
+PNGs written from the first ``--folder-images`` Fashion-MNIST test images (nested class folders), the
+only real image collection on this machine; it exercises the whole folder pipeline (decode, RGB, 64 px).
+The table prints steps, images/s and the mean losses / D outputs of the last log interval; the last
+sample grid of each run is copied to ``--grids`` for docs/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+import ganforge
+from ganforge.config import load_preset, preset_names
+from ganforge.data import load_dataset
+from ganforge.training.callbacks import read_metrics
+
+
+def write_folder(root: Path, n: int) -> Path:
+    """The first ``n`` Fashion-MNIST test images as PNGs in one folder per class."""
+    array = load_dataset("fashion-mnist", "test")
+    assert array.labels is not None
+    for i in range(n):
+        sub = root / f"class_{int(array.labels[i])}"
+        sub.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(array.images[i, :, :, 0]).save(sub / f"{i:05d}.png")
+    return root
+
+
+def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dict[str, object]:
+    overrides: dict[str, object] = {"train.max_minutes": minutes}
+    if name.startswith("folder"):
+        overrides["data.path"] = str(folder)
+    cfg = load_preset(name, overrides)
+    run_dir = out / name
+    started = time.perf_counter()
+    ganforge.train(cfg, run_dir=run_dir, progress=False)
+    wall = time.perf_counter() - started
+    records = read_metrics(run_dir / "metrics.jsonl")
+    last = records[-1]
+    stopped = "steps" if last["step"] == cfg.train.steps else "budget"
+    speeds = [r["images_per_s"] for r in records[1:] if "images_per_s" in r]  # skip the warm-up interval
+    grid = sorted((run_dir / "samples").glob("step_*.png"))[-1]
+    return {
+        "preset": name,
+        "steps": last["step"],
+        "of_steps": cfg.train.steps,
+        "stopped_by": stopped,
+        "wall_s": round(wall, 1),
+        "images_per_s": round(statistics.median(speeds), 1) if speeds else None,
+        **{k: round(last[k], 4) for k in ("loss_D", "loss_G", "D(x)", "D(G(z))", "acc_real", "acc_fake") if k in last},
+        "grid": str(grid),
+        "precision": json.loads((run_dir / "run.json").read_text())["precision"],
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--presets", nargs="*", default=None, help="default: every preset")
+    p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget per preset")
+    p.add_argument("--out", type=Path, required=True, help="new folder for the runs")
+    p.add_argument("--grids", type=Path, default=None, help="copy each last grid here as PRESET.png")
+    p.add_argument("--folder-images", type=int, default=2000)
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.out.exists():
+        sys.exit(f"{args.out} exists; runs are never overwritten, pick a new --out")
+    names = args.presets or preset_names()
+    folder = write_folder(args.out / "_folder", args.folder_images) if any(n.startswith("folder") for n in names) else None
+    rows = []
+    for name in names:
+        row = run_preset(name, args.out, args.minutes, folder)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        if args.grids is not None:
+            args.grids.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(str(row["grid"]), args.grids / f"{name}.png")
+
+    cols = ["preset", "steps", "stopped_by", "wall_s", "images_per_s", "loss_D", "loss_G", "D(x)", "D(G(z))"]
+    print(f"\nmachine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}, budget {args.minutes} min per preset")
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for row in rows:
+        print("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
+    if args.json is not None:
+        args.json.write_text(json.dumps({"minutes": args.minutes, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()
