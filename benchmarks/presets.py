@@ -83,7 +83,8 @@ def main() -> None:
     if args.out.exists():
         sys.exit(f"{args.out} exists; runs are never overwritten, pick a new --out")
     names = args.presets or preset_names()
-    folder = write_folder(args.out / "_folder", args.folder_images) if any(n.startswith("folder") for n in names) else None
+    needs_folder = any(n.startswith("folder") for n in names)
+    folder = write_folder(args.out / "_folder", args.folder_images) if needs_folder else None
     rows = []
     for name in names:
         row = run_preset(name, args.out, args.minutes, folder)
@@ -94,8 +95,10 @@ def main() -> None:
             shutil.copyfile(str(row["grid"]), args.grids / f"{name}.png")
 
     cols = ["preset", "steps", "stopped_by", "wall_s", "images_per_s", "loss_D", "loss_G", "D(x)", "D(G(z))"]
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"torch {torch.__version__}, budget {args.minutes} min per preset")
+    print(
+        f"\nmachine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}, budget {args.minutes} min per preset"
+    )
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
