@@ -6,7 +6,8 @@ Each preset trains (its own config, seed 0) until ``--minutes`` of wall time or 
 whichever comes first, in a fresh run directory under ``--out``. ``folder-dcgan`` trains on a folder of
 PNGs written from the first ``--folder-images`` Fashion-MNIST test images (nested class folders), the
 only real image collection on this machine; it exercises the whole folder pipeline (decode, RGB, 64 px).
-The table prints steps, images/s and the mean losses / D outputs of the last log interval; the last
+The table prints steps, images/s, the domain metrics of 10,000 samples (MNIST / Fashion-MNIST presets;
+see ganforge.metrics.domain) and the mean losses / D outputs of the last log interval; the last
 sample grid of each run is copied to ``--grids`` for docs/RESULTS.md.
 """
 
@@ -29,6 +30,7 @@ from PIL import Image
 import ganforge
 from ganforge.config import load_preset, preset_names
 from ganforge.data import load_dataset
+from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
 from ganforge.training.callbacks import read_metrics
 
 
@@ -57,6 +59,16 @@ def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dic
     stopped = "steps" if last["step"] == cfg.train.steps else "budget"
     speeds = [r["images_per_s"] for r in records[1:] if "images_per_s" in r]  # skip the warm-up interval
     grid = sorted((run_dir / "samples").glob("step_*.png"))[-1]
+    quality: dict[str, object] = {}
+    if cfg.data.name in CLASSIFIERS:  # domain metrics of 10k samples of the EMA generator vs the test split
+        images, _ = ganforge.generate(ganforge.load_generator(run_dir), 10_000, seed=0)
+        m = domain_metrics(images, cfg.data.name)
+        quality = {
+            "domain_fd": round(m.domain_fd, 2),
+            "classes": m.classes_covered,
+            "class_kl": round(m.class_kl, 4),
+            "confidence": round(m.mean_confidence, 3),
+        }
     return {
         "preset": name,
         "steps": last["step"],
@@ -65,6 +77,7 @@ def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dic
         "wall_s": round(wall, 1),
         "images_per_s": round(statistics.median(speeds), 1) if speeds else None,
         **{k: round(last[k], 4) for k in ("loss_D", "loss_G", "D(x)", "D(G(z))", "acc_real", "acc_fake") if k in last},
+        **quality,
         "grid": str(grid),
         "precision": json.loads((run_dir / "run.json").read_text())["precision"],
     }
@@ -94,7 +107,21 @@ def main() -> None:
             args.grids.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(str(row["grid"]), args.grids / f"{name}.png")
 
-    cols = ["preset", "steps", "stopped_by", "wall_s", "images_per_s", "loss_D", "loss_G", "D(x)", "D(G(z))"]
+    cols = [
+        "preset",
+        "steps",
+        "stopped_by",
+        "wall_s",
+        "images_per_s",
+        "domain_fd",
+        "classes",
+        "class_kl",
+        "confidence",
+        "loss_D",
+        "loss_G",
+        "D(x)",
+        "D(G(z))",
+    ]
     print(
         f"\nmachine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
         f"torch {torch.__version__}, budget {args.minutes} min per preset"

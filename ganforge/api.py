@@ -21,12 +21,13 @@ from torch import nn
 from ganforge.config import RunConfig, load_config_file, load_preset
 from ganforge.data import DeviceDataset, ImageArray, load_dataset
 from ganforge.errors import ConfigError, GanforgeError
+from ganforge.fileio import atomic_write_text
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import atomic_write_text, load_latest
+from ganforge.training.checkpoint import load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
 from ganforge.training.runlock import run_lock

@@ -23,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ganforge.errors import ConfigError, GanforgeError
+from ganforge.fileio import fsync_dir
 from ganforge.models.family import MODELS, ModelFamily, module_config
 from ganforge.registry import UnknownNameError
 
@@ -88,12 +89,12 @@ def save_pretrained(
             f.flush()
             os.fsync(f.fileno())
         save_file(tensors, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
-        _fsync_path(tmp / WEIGHTS_NAME)
+        fsync_dir(tmp / WEIGHTS_NAME)
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_path(target.parent)
+    fsync_dir(target.parent)
     for stale in (*target.parent.glob(f".{target.name}.old-*"), *target.parent.glob(f".{target.name}.tmp-*")):
         shutil.rmtree(stale, ignore_errors=True)  # left by a save that was killed part-way
 
@@ -221,17 +222,3 @@ def _move_into_place(tmp: Path, target: Path) -> None:
         os.replace(backup, target)
         raise
     shutil.rmtree(backup, ignore_errors=True)
-
-
-def _fsync_path(path: Path) -> None:
-    """Flushes a file or directory entry to disk where the OS allows it (directories: POSIX only)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

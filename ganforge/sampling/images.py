@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+from ganforge.fileio import atomic_write
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -55,29 +55,9 @@ def _pil(image: np.ndarray) -> Image.Image:
 
 def save_png(path: str | Path, image: np.ndarray) -> Path:
     """Writes a ``[H, W, C]`` (C = 1 or 3) or ``[H, W]`` uint8 image atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _pil(image).save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda fh: _pil(image).save(fh, format="PNG"))
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
     """Writes arrays to ``.npz`` atomically (no pickle: ``np.load(..., allow_pickle=False)`` reads it)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))  # type: ignore[arg-type]

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganforge.fileio import atomic_write_text
 from ganforge.sampling.generate import class_labels, latents
 from ganforge.sampling.images import make_grid, save_png, to_uint8
-from ganforge.training.checkpoint import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
+from ganforge.fileio import atomic_write_text, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +36,6 @@ STATE_FILE = "state.safetensors"
 META_FILE = "meta.json"
 LATEST = "latest"
 FORMAT_VERSION = 1
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Writes ``text`` to ``path`` via a temporary file and ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 def tensor_digest(tensors: dict[str, Tensor]) -> str:
@@ -107,7 +81,7 @@ def save_checkpoint(
             os.fsync(fh.fileno())
         with (tmp / STATE_FILE).open("rb") as fh:
             os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if final.exists():  # re-saving the same step (e.g. after a rollback): swap the old one out
             trash = directory / f".trash-{final.name}-{os.getpid()}"
             os.replace(final, trash)
@@ -115,7 +89,7 @@ def save_checkpoint(
             shutil.rmtree(trash, ignore_errors=True)
         else:
             os.replace(tmp, final)
-        _fsync_dir(directory)
+        fsync_dir(directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,0 +1,1 @@
+"""Stand-alone metrics on arrays, folders or generators; imports nothing from training code."""
