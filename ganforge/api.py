@@ -11,6 +11,7 @@ import logging
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import load_latest
+from ganforge.training.checkpoint import load_latest, save_checkpoint
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
 from ganforge.training.runlock import run_lock
@@ -128,6 +129,11 @@ def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
             f"model {family.name!r} supports resolutions {sizes}, but the images are {h}x{w}; "
             f"set data.resolution to one of {sizes} or pick another model"
         )
+    if cfg.eval.every and _domain_dataset(cfg, array) is None and not cfg.eval.inception_samples:
+        raise ConfigError(
+            f"eval.every={cfg.eval.every} needs MNIST / Fashion-MNIST at 28x28 (domain metrics) or "
+            "eval.inception_samples > 0 (Inception FID) for this data; set one, or eval.every=0"
+        )
     num_classes = array.num_classes if cfg.model.conditional else 0
     torch.manual_seed(cfg.train.seed)  # weight initialisation
     G = family.generator(
@@ -170,6 +176,58 @@ def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
         images_per_step=cfg.optim.batch_size * cfg.optim.n_critic,
     )
     return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
+
+
+def _domain_dataset(cfg: RunConfig, array: ImageArray) -> str | None:
+    """The dataset whose domain classifier applies to this run's images, if any."""
+    from ganforge.metrics.domain import CLASSIFIERS
+
+    fits = cfg.data.name in CLASSIFIERS and array.images.shape[1:] == (28, 28, 1)
+    return cfg.data.name if fits else None
+
+
+def _monitor(run: _Run, run_dir: Path, metrics: MetricsLog) -> Callable[[int], None] | None:
+    """The in-training evaluation callback: metrics, mode-collapse alarm, best checkpoint in ``RUN/best/``."""
+    cfg = run.config
+    if not cfg.eval.every:
+        return None
+    from ganforge.metrics.monitor import GeneratorMonitor, collapse_alarm
+
+    dataset = _domain_dataset(cfg, run.array)
+    reference = load_dataset(cfg.data.name, "test") if dataset is not None else run.array
+    monitor = GeneratorMonitor(
+        reference,
+        dataset=dataset,
+        samples=cfg.eval.samples,
+        inception_samples=cfg.eval.inception_samples,
+        seed=cfg.train.seed + 2_000_003,
+    )
+    sampler_G = run.ema.shadow if run.ema is not None else run.G
+    best_dir = run_dir / "best"
+    best = {"value": float("inf")}
+    if (best_dir / "checkpoints" / "latest").is_file():
+        best["value"] = float(load_latest(best_dir / "checkpoints")[1].get("best_value", float("inf")))
+
+    def on_eval(step: int) -> None:
+        values, _ = monitor(sampler_G)
+        alarm = collapse_alarm(values, run.array.num_classes, cfg.eval.collapse_kl) if dataset else None
+        if dataset:
+            values["collapse_alarm"] = float(alarm is not None)
+        if alarm:
+            log.warning("step %d: %s", step, alarm)
+        metrics.on_eval(step, values)
+        key = cfg.eval.best_metric
+        if key != "none" and key in values and values[key] < best["value"]:
+            best["value"] = values[key]
+            tensors, meta = run.state.capture()
+            meta.update({"best_metric": key, "best_value": values[key]})
+            save_checkpoint(best_dir / "checkpoints", step, tensors, meta, keep=1)
+            extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": run.array.name}
+            save_pretrained(
+                sampler_G, best_dir / "generator", family=run.family, role="generator", extra=extra, overwrite=True
+            )
+
+    return on_eval
 
 
 def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
@@ -240,6 +298,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         t.max_rollbacks,
         t.rollback_lr_factor,
         t.max_minutes,
+        cfg.eval.every,
     )
     started = time.perf_counter()
     try:
@@ -253,6 +312,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
             metrics=metrics,
             on_sample=on_sample,
             on_checkpoint=on_checkpoint,
+            on_eval=_monitor(run, run_dir, metrics),
         )
     finally:
         metrics.close()

@@ -161,6 +161,29 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class EvalConfig:
+    """Evaluation while training (``metrics.jsonl`` ``eval_*`` keys, TensorBoard ``eval/``).
+
+    Attributes:
+        every: Steps between evaluations; 0 = off. Needs MNIST / Fashion-MNIST at 28x28 (domain metrics)
+            or ``inception_samples > 0``.
+        samples: Generated images for the domain metrics (fixed latents).
+        inception_samples: Also Inception FID on this many generated vs as many reference images
+            (the test split, or the training images for folders / npz); 0 = off (slow on a CPU).
+        best_metric: Keep a copy of the checkpoint with the lowest value of this metric in ``RUN/best/``
+            (``domain_fd`` or ``fid``; ``none`` = no best copy).
+        collapse_kl: Mode-collapse alarm (a warning and ``eval_collapse_alarm = 1``) when a class is missing
+            or KL(class histogram || uniform) exceeds this (nats; ln 10 = 2.30 means one class).
+    """
+
+    every: int = 0
+    samples: int = 2000
+    inception_samples: int = 0
+    best_metric: Literal["domain_fd", "fid", "none"] = "domain_fd"
+    collapse_kl: float = 0.3
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything that defines a run; written to ``config.json``."""
 
@@ -171,6 +194,7 @@ class RunConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready nested dict of every field."""
@@ -326,6 +350,14 @@ def validate(cfg: RunConfig) -> None:
         (cfg.train.max_rollbacks >= 0, "train.max_rollbacks must be >= 0"),
         (cfg.train.threads >= 0, "train.threads must be >= 0"),
         (cfg.train.max_minutes >= 0, "train.max_minutes must be >= 0"),
+        (cfg.eval.every >= 0, "eval.every must be >= 0 (0 = no evaluation while training)"),
+        (cfg.eval.samples >= 2, "eval.samples must be >= 2"),
+        (cfg.eval.inception_samples == 0 or cfg.eval.inception_samples >= 2, "eval.inception_samples: 0 or >= 2"),
+        (cfg.eval.collapse_kl > 0, "eval.collapse_kl must be > 0"),
+        (
+            cfg.eval.best_metric != "fid" or cfg.eval.every == 0 or cfg.eval.inception_samples > 0,
+            "eval.best_metric=fid needs eval.inception_samples > 0",
+        ),
     ]
     for ok, message in checks:
         if not ok:

@@ -39,6 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     s.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
 
+    e = sub.add_parser(
+        "eval",
+        help="measure images or a generator (FID, KID, precision/recall, density/coverage, domain metrics)",
+        description="SOURCE / REF: a run dir, a generator/ dir, an image folder, a .npz, or a dataset split "
+        "such as mnist:test. Prints a table; --json writes the numbers with the full protocol.",
+    )
+    e.add_argument("source", help="what to measure")
+    e.add_argument("--against", metavar="REF", help="reference (default: the source dataset's test split)")
+    e.add_argument("--metrics", default=None, help="comma list of fid,kid,pr,dc,domain (default: all that apply)")
+    e.add_argument("--n", type=int, default=None, help="images per side (generated: default 10000; real: all)")
+    e.add_argument("--seed", type=int, default=0, help="latent / subset seed")
+    e.add_argument("--json", type=Path, help="write numbers + protocol here (must not exist unless --overwrite)")
+    e.add_argument("--variant", default="bf16", choices=("fp32", "bf16"), help="Inception precision (default bf16)")
+    e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
+    e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
     sub.add_parser("losses", help="list adversarial losses")
@@ -109,6 +125,42 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from ganforge.api import resolve_device
+    from ganforge.fileio import atomic_write_text
+    from ganforge.metrics.evaluate import METRICS, evaluate, parse_metrics
+    from ganforge.metrics.sources import load_source
+
+    if args.n is not None and args.n < 2:
+        raise GanforgeError(f"--n must be >= 2, got {args.n}")
+    if args.json is not None and args.json.exists() and not args.overwrite:
+        raise GanforgeError(f"{args.json} exists; choose another --json or pass --overwrite")
+    device = str(resolve_device(args.device))
+    source = load_source(args.source, n=args.n, seed=args.seed, device=device)
+    if args.against is None:
+        if source.dataset is None:
+            raise GanforgeError(f"give --against REF: {args.source} is not known to belong to a dataset")
+        args.against = f"{source.dataset}:test"
+    against = load_source(args.against, n=None, seed=args.seed, device=device)
+    if args.metrics is None:
+        gray28 = source.images.shape[1:] == (28, 28, 1)
+        known = (source.dataset or against.dataset) is not None
+        metrics = tuple(m for m in METRICS if m != "domain" or (gray28 and known))
+    else:
+        metrics = parse_metrics(args.metrics)
+    report = evaluate(source, against, metrics, variant=args.variant, device=device, seed=args.seed)
+    print(f"{report.source} ({report.n_source} images) vs {report.against} ({report.n_against} images)")
+    for key, value in report.values.items():
+        print(f"  {key:18s} {value:.6g}")
+    print(f"  ({report.seconds:.1f} s)")
+    if args.json is not None:
+        atomic_write_text(args.json, json.dumps(report.as_dict(), indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _cmd_list(what: str) -> int:
     if what == "presets":
         from ganforge.config import load_preset, preset_names
@@ -154,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_train(args)
         if args.command == "sample":
             return _cmd_sample(args)
+        if args.command == "eval":
+            return _cmd_eval(args)
         return _cmd_list(args.command)
     except TrainingInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)

@@ -188,13 +188,32 @@ def class_statistics(probs: np.ndarray) -> tuple[float, int, float, float, np.nd
     return score, covered, class_kl, float(probs.max(axis=1).mean()), hist
 
 
-def domain_metrics(images: np.ndarray, dataset: str) -> DomainMetrics:
-    """All domain metrics of uint8 ``[N, 28, 28, 1]`` images against ``dataset``'s test split."""
+def protocol(dataset: str) -> dict[str, Any]:
+    """How the domain numbers were made: the classifier file, its checksum and its test accuracy."""
+    name, digest = CLASSIFIERS[dataset]
+    return {
+        "classifier": name,
+        "classifier_sha256": digest,
+        "test_accuracy": classifier_metadata(dataset)["test_accuracy"],
+        "features": "penultimate layer (128-d)",
+        "coverage_share": COVERAGE_SHARE,
+    }
+
+
+def domain_metrics(images: np.ndarray, dataset: str, reference: np.ndarray | None = None) -> DomainMetrics:
+    """All domain metrics of uint8 ``[N, 28, 28, 1]`` images.
+
+    Args:
+        images: The images to judge (generated ones, usually).
+        dataset: ``mnist`` or ``fashion-mnist``: which classifier to use.
+        reference: Images the Fréchet distance is measured against; ``None`` = the dataset's test split.
+    """
     model = load_classifier(dataset)
     feats, probs = classify(model, images)
     score, covered, class_kl, confidence, hist = class_statistics(probs)
+    ref = reference_stats(dataset) if reference is None else GaussianStats.of(classify(model, reference)[0])
     return DomainMetrics(
-        domain_fd=frechet_distance(GaussianStats.of(feats), reference_stats(dataset)),
+        domain_fd=frechet_distance(GaussianStats.of(feats), ref),
         classifier_score=score,
         classes_covered=covered,
         class_kl=class_kl,

@@ -86,6 +86,21 @@ class MetricsLog:
             self._last_line = time.perf_counter()
             log.info("step %d/%d %s", step, self.total, " ".join(f"{k}={v}" for k, v in text.items()))
 
+    def on_eval(self, step: int, values: dict[str, float]) -> None:
+        """Records evaluation metrics as ``eval_*`` keys of a ``metrics.jsonl`` line and TensorBoard ``eval/``."""
+        record = {"step": step, "time": round(time.time(), 3), **{f"eval_{k}": float(v) for k, v in values.items()}}
+        self.records.append(record)
+        self._fh.write(json.dumps(record) + "\n")
+        self._fh.flush()
+        for key, value in values.items():
+            if math.isfinite(value):
+                self.tb.add_scalar(f"eval/{key}", value, step)
+        text = " ".join(f"{k}={v:.4g}" for k, v in values.items())
+        if self.bar is not None:
+            self.bar.write(f"step {step}: {text}")
+        else:
+            log.info("eval at step %d: %s", step, text)
+
     def on_image(self, step: int, tag: str, image: np.ndarray) -> None:
         self.tb.add_image(tag, image, step, dataformats="HWC")
 
@@ -139,10 +154,11 @@ class SampleGrid:
 
 
 def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
-    """Writes ``loss_curves.png``: G/D losses and D accuracy on real and fake vs step."""
+    """Writes ``loss_curves.png``: G/D losses, D accuracy on real and fake, and eval distances vs step."""
     rows = [r for r in records if "loss_D" in r or "loss_G" in r]
     if not rows:
         return None
+    evals = [r for r in records if "eval_domain_fd" in r or "eval_fid" in r]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -153,7 +169,8 @@ def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
     def series(key: str) -> list[float]:
         return [r.get(key, float("nan")) for r in rows]
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    fig, axes = plt.subplots(3 if evals else 2, 1, figsize=(8, 8.5 if evals else 6), sharex=True)
+    ax1, ax2 = axes[0], axes[1]
     ax1.plot(steps, series("loss_D"), label="D loss")
     ax1.plot(steps, series("loss_G"), label="G loss")
     ax1.set_ylabel("loss")
@@ -163,10 +180,20 @@ def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
     ax2.plot(steps, series("acc_fake"), label="D accuracy on fake")
     ax2.axhline(0.5, color="grey", lw=0.8, ls="--")
     ax2.set_ylim(-0.02, 1.02)
-    ax2.set_xlabel("step")
     ax2.set_ylabel("D accuracy")
     ax2.legend()
     ax2.grid(alpha=0.3)
+    if evals:
+        ax3 = axes[2]
+        for key, label in (("eval_domain_fd", "domain FD"), ("eval_fid", "Inception FID")):
+            points = [(r["step"], r[key]) for r in evals if key in r]
+            if points:
+                ax3.plot(*zip(*points, strict=True), marker="o", ms=3, label=label)
+        ax3.set_yscale("log")
+        ax3.set_ylabel("distance to real data")
+        ax3.legend()
+        ax3.grid(alpha=0.3, which="both")
+    axes[-1].set_xlabel("step")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")

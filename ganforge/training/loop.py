@@ -57,6 +57,7 @@ class Cadence:
     max_rollbacks: int
     rollback_lr_factor: float
     max_minutes: float
+    eval_every: int = 0
 
 
 class TrainingState:
@@ -130,6 +131,7 @@ def fit(
     metrics: MetricsLog,
     on_sample: Callable[[int], None],
     on_checkpoint: Callable[[int], None],
+    on_eval: Callable[[int], None] | None = None,
 ) -> int:
     """Trains from step ``start`` to ``end`` and returns the final step.
 
@@ -159,7 +161,10 @@ def fit(
             due_log = step % cadence.log_every == 0 or step == end
             due_ckpt = step % cadence.checkpoint_every == 0 or step == end or stopping
             due_sample = (cadence.sample_every > 0 and step % cadence.sample_every == 0) or step == end or stopping
-            if not (due_log or due_ckpt or due_sample):
+            due_eval = (
+                on_eval is not None and cadence.eval_every > 0 and (step % cadence.eval_every == 0 or step == end)
+            )
+            if not (due_log or due_ckpt or due_sample or due_eval):
                 continue
             try:
                 trainer.check_finite(step)
@@ -170,6 +175,8 @@ def fit(
                 metrics.on_log(step, trainer.pop_stats())
             if due_sample:
                 on_sample(step)
+            if due_eval and on_eval is not None:
+                on_eval(step)  # before the checkpoint: a best copy holds exactly this step's state
             if due_ckpt:
                 save(step)
             trainer.reset_clock()

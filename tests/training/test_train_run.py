@@ -24,12 +24,15 @@ def mlp_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "train.checkpoint_every": 200,
         "train.precision": "fp32",
         "data.limit": 10000,
+        "eval.every": 100,
+        "eval.samples": 1000,
     }
     return ganforge.train("mnist-mlp", run_dir=run_dir, overrides=overrides, progress=False)
 
 
 def test_losses_and_d_accuracy_move_like_a_working_gan(mlp_run: Path) -> None:
     records = [json.loads(line) for line in (mlp_run / "metrics.jsonl").read_text().splitlines()]
+    records = [r for r in records if "loss_D" in r]
     assert [r["step"] for r in records] == list(range(20, 401, 20))
     first, last = records[0], records[-1]
     for r in records:
@@ -118,3 +121,21 @@ def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) ->
     assert (run / "samples" / f"step_{stopped:07d}.png").is_file()
     ganforge.resume(run, steps=stopped + 7, progress=False)
     assert ckpt.load_latest(run / "checkpoints")[1]["step"] == stopped + 7
+
+
+def test_in_training_evaluation_and_best_checkpoint(mlp_run: Path) -> None:
+    records = [json.loads(line) for line in (mlp_run / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in records if "eval_domain_fd" in r]
+    assert [r["step"] for r in evals] == [100, 200, 300, 400]
+    fds = [r["eval_domain_fd"] for r in evals]
+    assert fds[-1] < fds[0]  # the generator gets closer to real digits as it trains
+    for r in evals:
+        assert 0 <= r["eval_classes_covered"] <= 10 and r["eval_collapse_alarm"] in (0.0, 1.0)
+        assert (r["eval_collapse_alarm"] == 1.0) == (r["eval_classes_covered"] < 10 or r["eval_class_kl"] > 0.3)
+    # RUN/best holds the checkpoint and generator of the lowest domain FD.
+    _, meta, path = ckpt.load_latest(mlp_run / "best" / "checkpoints")
+    best = min(evals, key=lambda r: r["eval_domain_fd"])
+    assert meta["step"] == best["step"] and meta["best_value"] == best["eval_domain_fd"]
+    assert path.name == f"step_{best['step']:07d}"
+    extra = json.loads((mlp_run / "best" / "generator" / "config.json").read_text())["extra"]
+    assert extra["step"] == best["step"] and ganforge.load_generator(mlp_run / "best")

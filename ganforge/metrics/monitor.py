@@ -1,0 +1,73 @@
+"""Metrics of a generator while it trains: fast domain metrics, optional small-sample Inception FID.
+
+Used by the training run every ``eval.every`` steps; stand-alone (it knows only a generator module).
+The generated images come from fixed latents (``seed``), so two evaluations differ only because the
+generator changed, and evaluating never touches the training random streams.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ganforge.data import ImageArray
+from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
+from ganforge.metrics.frechet import GaussianStats, frechet_distance
+from ganforge.sampling.generate import generate
+
+
+class GeneratorMonitor:
+    """Computes ``{"domain_fd", "classifier_score", "classes_covered", "class_kl", "mean_confidence", "fid"}``.
+
+    Args:
+        reference: Real images the distances are measured against (the test split for MNIST-like data).
+        dataset: ``mnist`` / ``fashion-mnist`` for the domain metrics; ``None`` = no domain metrics.
+        samples: Generated images for the domain metrics.
+        inception_samples: Generated (and reference) images for Inception FID; 0 = off.
+        seed: Latent seed of the evaluation samples.
+    """
+
+    def __init__(
+        self, reference: ImageArray, *, dataset: str | None, samples: int, inception_samples: int, seed: int
+    ) -> None:
+        if dataset is not None and dataset not in CLASSIFIERS:
+            raise ValueError(f"no domain classifier for {dataset!r}")
+        self.reference = reference
+        self.dataset = dataset
+        self.samples = samples
+        self.inception_samples = inception_samples
+        self.seed = seed
+        self._inception_ref: GaussianStats | None = None
+
+    def __call__(self, generator: nn.Module) -> tuple[dict[str, float], list[int]]:
+        """Metric values and the class histogram (empty without domain metrics)."""
+        n = max(self.samples if self.dataset else 0, self.inception_samples)
+        images, _ = generate(generator, n, seed=self.seed)
+        values: dict[str, float] = {}
+        histogram: list[int] = []
+        if self.dataset is not None:
+            m = domain_metrics(images[: self.samples], self.dataset)
+            values.update({k: float(v) for k, v in m.as_dict().items() if k != "class_histogram"})
+            histogram = list(m.class_histogram)
+        if self.inception_samples:
+            from ganforge.metrics.inception import InceptionFeatures
+
+            extractor = InceptionFeatures("bf16")
+            if self._inception_ref is None:
+                self._inception_ref = GaussianStats.of(extractor(self.reference.images[: self.inception_samples]))
+            fake = GaussianStats.of(extractor(images[: self.inception_samples]))
+            values["fid"] = frechet_distance(fake, self._inception_ref)
+        return values, histogram
+
+
+def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) -> str | None:
+    """A message when the class histogram looks collapsed (a class missing or KL above ``max_kl``), else None."""
+    if "classes_covered" not in values:
+        return None
+    covered, kl = int(values["classes_covered"]), values["class_kl"]
+    if covered < num_classes or kl > max_kl:
+        return (
+            f"mode-collapse alarm: the generator covers {covered} of {num_classes} classes, KL(class histogram "
+            f"|| uniform) = {kl:.3f} (alarm above {max_kl}); consider more D regularisation (loss.r1_gamma), "
+            "a lower learning rate, or resuming from an earlier checkpoint"
+        )
+    return None

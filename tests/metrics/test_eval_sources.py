@@ -1,0 +1,108 @@
+"""`ganforge eval` on every SOURCE kind (domain metrics: fast) and its errors."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import ganforge
+from ganforge.cli.main import main
+from ganforge.data import load_dataset
+from ganforge.errors import GanforgeError
+from ganforge.metrics.sources import load_source
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    overrides = {"train.steps": 30, "train.checkpoint_every": 30, "data.limit": 512, "train.sample_grid": 4}
+    return ganforge.train("mnist-mlp", run_dir=tmp_path_factory.mktemp("r") / "run", overrides=overrides)
+
+
+@pytest.fixture(scope="module")
+def mnist_pngs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pngs")
+    test = load_dataset("mnist", "test")
+    for i in range(300):
+        sub = root / f"d{i % 3}"
+        sub.mkdir(exist_ok=True)
+        Image.fromarray(test.images[i, :, :, 0]).save(sub / f"{i}.png")
+    return root
+
+
+def eval_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / f"e{len(list(tmp_path.glob('e*.json')))}.json"
+    assert main(["eval", *args, "--json", str(out)]) == 0, capsys.readouterr().err
+    return json.loads(out.read_text())
+
+
+def test_every_source_kind(run_dir: Path, mnist_pngs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test = load_dataset("mnist", "test")
+    np.savez(tmp_path / "real.npz", images=test.images[300:600])
+    split = eval_json(capsys, tmp_path, "mnist:train", "--n", "300", "--metrics", "domain")
+    npz = eval_json(capsys, tmp_path, str(tmp_path / "real.npz"), "--against", "mnist:test", "--metrics", "domain")
+    folder = eval_json(capsys, tmp_path, str(mnist_pngs), "--against", "mnist:test", "--metrics", "domain")
+    run = eval_json(capsys, tmp_path, str(run_dir), "--n", "300", "--metrics", "domain")
+    gen = eval_json(capsys, tmp_path, str(run_dir / "generator"), "--n", "300", "--metrics", "domain")
+    for report in (split, npz, folder, run, gen):
+        assert report["n_source"] == 300 and report["against"] == "mnist:test" and report["n_against"] == 10_000
+        assert report["protocol"]["domain"]["classifier_sha256"]
+    for real in (split, npz, folder):  # real digits: close to the test split, all classes
+        assert real["metrics"]["domain_fd"] < 5 and real["metrics"]["classes_covered"] == 10
+    # A 30-step MLP GAN is far from real digits, and the run dir and its generator/ are the same source.
+    assert run["metrics"]["domain_fd"] > 10 * split["metrics"]["domain_fd"]
+    assert run["metrics"] == gen["metrics"]
+    # The folder holds the same pixels as test images 0..299: PNG round trip is lossless.
+    assert np.array_equal(load_source(mnist_pngs).images.sum(0), test.images[:300].sum(0))
+
+
+def test_generated_source_is_reproducible_and_seeded(run_dir: Path) -> None:
+    a = load_source(run_dir, n=50, seed=1).images
+    b = load_source(run_dir, n=50, seed=1).images
+    c = load_source(run_dir, n=50, seed=2).images
+    assert a.shape == (50, 28, 28, 1) and np.array_equal(a, b) and not np.array_equal(a, c)
+    assert load_source(run_dir, n=50).dataset == "mnist" and not load_source(run_dir, n=5).real
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mnist:val"], "has no split 'val'"),
+        (["cifar10:test"], "unknown dataset 'cifar10'"),
+        (["nowhere/at/all"], "does not exist"),
+        (["mnist:test", "--metrics", "fid,bogus"], "unknown metric(s) bogus"),
+        (["mnist:test", "--n", "1"], "--n must be >= 2"),
+    ],
+)
+def test_errors_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_empty_folder_wrong_size_and_unknown_domain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["eval", str(tmp_path / "empty"), "--against", "mnist:test"]) == 2
+    assert "holds no images" in capsys.readouterr().err
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((32, 32, 3), i * 40, np.uint8)).save(big / f"{i}.png")
+    assert main(["eval", str(big), "--against", "mnist:test", "--metrics", "domain"]) == 2
+    assert "28x28" in capsys.readouterr().err
+    assert main(["eval", str(big), "--against", "mnist:test", "--metrics", "fid"]) == 2
+    assert "image sizes differ" in capsys.readouterr().err
+    assert main(["eval", str(big)]) == 2  # no dataset known, no --against
+    assert "give --against" in capsys.readouterr().err
+    np.savez(tmp_path / "x.npz", images=np.zeros((4, 28, 28, 1), np.uint8))
+    assert main(["eval", str(tmp_path / "x.npz"), "--against", str(tmp_path / "x.npz"), "--metrics", "domain"]) == 2
+    assert "need MNIST or Fashion-MNIST" in capsys.readouterr().err
+
+
+def test_existing_json_is_not_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.json"
+    out.write_text("mine")
+    assert main(["eval", "mnist:test", "--n", "100", "--metrics", "domain", "--json", str(out)]) == 2
+    assert out.read_text() == "mine"
+    with pytest.raises(GanforgeError, match="named splits exist"):
+        load_source("folder:train")

