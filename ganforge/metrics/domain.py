@@ -38,6 +38,10 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 #: Dataset name -> shipped weights (file name, SHA-256). Retraining updates both.
 CLASSIFIERS: dict[str, tuple[str, str]] = {
     "mnist": ("domain_mnist.safetensors", "5eb811d5510c4b86e6ae921e60d1fcd481fdf8470b136e88c024c68358399e26"),
+    "fashion-mnist": (
+        "domain_fashion_mnist.safetensors",
+        "7ae92d5007adb2ecf2c04022293edd475a39088851c85253b8f32534a7304df6",
+    ),
 }
 COVERAGE_SHARE = 0.1
 
