@@ -6,12 +6,12 @@ directory) is checked before the run directory is created, so a failed start wri
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import platform
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,16 @@ import torch
 from torch import nn
 
 from ganforge.config import RunConfig, load_config_file, load_preset
-from ganforge.data import DeviceDataset, ImageArray, load_dataset
+from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
+from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import load_latest, save_checkpoint
+from ganforge.training.checkpoint import load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
 from ganforge.training.runlock import run_lock
@@ -79,7 +80,7 @@ class _Run:
     """The assembled pieces of one run."""
 
     config: RunConfig
-    array: ImageArray
+    array: ImageArray | PointArray
     device: torch.device
     family: str
     G: nn.Module
@@ -89,8 +90,15 @@ class _Run:
     ema: EMA | None
 
 
-def _load_data(cfg: RunConfig) -> ImageArray:
+def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
     d = cfg.data
+    if DATASETS.get(d.name).kind == "points":
+        points = load_points(d.name, d.split)
+        if d.limit:
+            points = dataclasses.replace(points, points=points.points[: d.limit], labels=points.labels[: d.limit])
+        if len(points) < cfg.optim.batch_size:
+            raise GanforgeError(f"{points.name} has {len(points)} points, fewer than optim.batch_size")
+        return points
     array = load_dataset(
         d.name,
         d.split,
@@ -115,12 +123,19 @@ def _load_data(cfg: RunConfig) -> ImageArray:
     return array
 
 
-def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
+def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     device = resolve_device(cfg.train.device)
     configure_threads(cfg.train.threads)
     family = MODELS.get(cfg.model.name)
     spec = LOSSES.get(cfg.loss.name)
-    _, h, w, c = array.images.shape
+    kind = "points" if isinstance(array, PointArray) else "images"
+    if family.data_kind != kind:
+        fitting = [n for n in MODELS.names() if MODELS.get(n).data_kind == kind]
+        raise ConfigError(
+            f"model {family.name!r} is for {family.data_kind}, but {array.name} holds {kind}; "
+            f"use model.name={' or '.join(fitting)}"
+        )
+    h, w, c = (1, 1, array.dim) if isinstance(array, PointArray) else array.images.shape[1:]
     if h != w:
         raise ConfigError(f"images are {h}x{w}; GAN models here need square images: set data.resolution")
     if not family.supports(h):
@@ -129,11 +144,7 @@ def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
             f"model {family.name!r} supports resolutions {sizes}, but the images are {h}x{w}; "
             f"set data.resolution to one of {sizes} or pick another model"
         )
-    if cfg.eval.every and _domain_dataset(cfg, array) is None and not cfg.eval.inception_samples:
-        raise ConfigError(
-            f"eval.every={cfg.eval.every} needs MNIST / Fashion-MNIST at 28x28 (domain metrics) or "
-            "eval.inception_samples > 0 (Inception FID) for this data; set one, or eval.every=0"
-        )
+    check_eval_config(cfg, array)
     num_classes = array.num_classes if cfg.model.conditional else 0
     torch.manual_seed(cfg.train.seed)  # weight initialisation
     G = family.generator(
@@ -178,58 +189,6 @@ def _assemble(cfg: RunConfig, array: ImageArray) -> _Run:
     return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
 
 
-def _domain_dataset(cfg: RunConfig, array: ImageArray) -> str | None:
-    """The dataset whose domain classifier applies to this run's images, if any."""
-    from ganforge.metrics.domain import CLASSIFIERS
-
-    fits = cfg.data.name in CLASSIFIERS and array.images.shape[1:] == (28, 28, 1)
-    return cfg.data.name if fits else None
-
-
-def _monitor(run: _Run, run_dir: Path, metrics: MetricsLog) -> Callable[[int], None] | None:
-    """The in-training evaluation callback: metrics, mode-collapse alarm, best checkpoint in ``RUN/best/``."""
-    cfg = run.config
-    if not cfg.eval.every:
-        return None
-    from ganforge.metrics.monitor import GeneratorMonitor, collapse_alarm
-
-    dataset = _domain_dataset(cfg, run.array)
-    reference = load_dataset(cfg.data.name, "test") if dataset is not None else run.array
-    monitor = GeneratorMonitor(
-        reference,
-        dataset=dataset,
-        samples=cfg.eval.samples,
-        inception_samples=cfg.eval.inception_samples,
-        seed=cfg.train.seed + 2_000_003,
-    )
-    sampler_G = run.ema.shadow if run.ema is not None else run.G
-    best_dir = run_dir / "best"
-    best = {"value": float("inf")}
-    if (best_dir / "checkpoints" / "latest").is_file():
-        best["value"] = float(load_latest(best_dir / "checkpoints")[1].get("best_value", float("inf")))
-
-    def on_eval(step: int) -> None:
-        values, _ = monitor(sampler_G)
-        alarm = collapse_alarm(values, run.array.num_classes, cfg.eval.collapse_kl) if dataset else None
-        if dataset:
-            values["collapse_alarm"] = float(alarm is not None)
-        if alarm:
-            log.warning("step %d: %s", step, alarm)
-        metrics.on_eval(step, values)
-        key = cfg.eval.best_metric
-        if key != "none" and key in values and values[key] < best["value"]:
-            best["value"] = values[key]
-            tensors, meta = run.state.capture()
-            meta.update({"best_metric": key, "best_value": values[key]})
-            save_checkpoint(best_dir / "checkpoints", step, tensors, meta, keep=1)
-            extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": run.array.name}
-            save_pretrained(
-                sampler_G, best_dir / "generator", family=run.family, role="generator", extra=extra, overwrite=True
-            )
-
-    return on_eval
-
-
 def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
     if run_dir is not None:
         path = Path(run_dir)
@@ -250,8 +209,8 @@ def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
 def _run_info(run: _Run) -> dict[str, Any]:
     return {
         "dataset": run.array.name,
-        "num_images": len(run.array.images),
-        "image_shape": list(run.array.images.shape[1:]),
+        "num_images": len(run.array),
+        "image_shape": [run.array.dim] if isinstance(run.array, PointArray) else list(run.array.images.shape[1:]),
         "num_classes": run.array.num_classes,
         "device": str(run.device),
         "precision": run.trainer.precision,
@@ -275,6 +234,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         z_dim=cfg.model.z_dim,
         num_classes=int(module_config(sampler_G).get("num_classes", 0)),
         seed=cfg.train.seed,
+        modes=run.array.modes if isinstance(run.array, PointArray) else None,
     )
 
     def on_sample(step: int) -> None:
@@ -312,7 +272,9 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
             metrics=metrics,
             on_sample=on_sample,
             on_checkpoint=on_checkpoint,
-            on_eval=_monitor(run, run_dir, metrics),
+            on_eval=in_training_eval(
+                cfg, run.array, run.state, sampler_G, family=run.family, run_dir=run_dir, metrics=metrics
+            ),
         )
     finally:
         metrics.close()

@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="generate images from a run or generator/ directory")
     s.add_argument("source", type=Path, help="run directory or its generator/ directory")
     s.add_argument("--n", type=int, default=64, help="number of images (default 64)")
-    s.add_argument("--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 images [N,H,W,C])")
+    s.add_argument(
+        "--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 'images' [N,H,W,C]; 2D: 'points')"
+    )
     s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
     s.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     s.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
@@ -54,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--variant", default="bf16", choices=("fp32", "bf16"), help="Inception precision (default bf16)")
     e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+
+    b = sub.add_parser("bench", help="reproduce a published benchmark side by side (modes2d)")
+    b.add_argument("suite", choices=("modes2d",), help="modes2d: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN)")
+    b.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
+    b.add_argument("--steps", type=int, default=None, help="override the presets' step count")
+    b.add_argument("--out", type=Path, required=True, help="new folder for the runs")
+    b.add_argument("--json", type=Path, help="write per-seed results here")
 
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
@@ -114,14 +123,21 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
     G = load_generator(args.source, device=resolve_device(args.device))
     images, labels = generate(G, args.n, seed=args.seed)
-    if suffix == ".png":
+    points = images.ndim == 2  # a 2D point generator: float32 [N, D]
+    if suffix == ".png" and points:
+        from ganforge.sampling.points import scatter_image
+
+        save_png(args.out, scatter_image(images))
+    elif suffix == ".png":
         num_classes = int(module_config(G).get("num_classes", 0))
         nrow = num_classes if num_classes and args.n % num_classes == 0 else None
         save_png(args.out, make_grid(images, nrow=nrow))
     else:
-        arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
+        arrays = {"points" if points else "images": images}
+        if labels is not None:
+            arrays["labels"] = labels
         save_npz(args.out, **arrays)
-    print(f"wrote {args.n} images to {args.out}")
+    print(f"wrote {args.n} {'points' if points else 'images'} to {args.out}")
     return 0
 
 
@@ -158,6 +174,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json is not None:
         atomic_write_text(args.json, json.dumps(report.as_dict(), indent=2) + "\n")
         print(f"wrote {args.json}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from ganforge.bench import modes2d_table, run_modes2d, write_json
+
+    if args.seeds < 1:
+        raise GanforgeError(f"--seeds must be >= 1, got {args.seeds}")
+    results = run_modes2d(args.out, seeds=list(range(args.seeds)), steps=args.steps)
+    print(modes2d_table(results))
+    if args.json is not None:
+        write_json(args.json, results)
     return 0
 
 
@@ -208,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sample(args)
         if args.command == "eval":
             return _cmd_eval(args)
+        if args.command == "bench":
+            return _cmd_bench(args)
         return _cmd_list(args.command)
     except TrainingInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)

@@ -7,6 +7,16 @@
 
 from ganforge.data.base import DatasetSource, ImageArray, LoadRequest
 from ganforge.data.device import DeviceDataset
-from ganforge.data.loading import DATASETS, load_dataset
+from ganforge.data.loading import DATASETS, load_dataset, load_points
+from ganforge.data.points import PointArray
 
-__all__ = ["DATASETS", "DatasetSource", "DeviceDataset", "ImageArray", "LoadRequest", "load_dataset"]
+__all__ = [
+    "DATASETS",
+    "DatasetSource",
+    "DeviceDataset",
+    "ImageArray",
+    "LoadRequest",
+    "PointArray",
+    "load_dataset",
+    "load_points",
+]

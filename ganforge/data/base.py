@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ganforge.errors import DataError
+
+if TYPE_CHECKING:
+    from ganforge.data.points import PointArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,8 +100,10 @@ class DatasetSource:
         splits: The split names this source accepts (checked before ``load`` runs).
         load: Builds the dataset, applying ``resolution`` / ``channels`` itself.
         description: One line shown in listings and error messages.
+        kind: ``images`` (``load`` returns an :class:`ImageArray`) or ``points`` (a ``PointArray``).
     """
 
     splits: tuple[str, ...]
-    load: Callable[[LoadRequest], ImageArray]
+    load: Callable[[LoadRequest], ImageArray | PointArray]
     description: str
+    kind: str = "images"

@@ -7,6 +7,7 @@ import hashlib
 import torch
 
 from ganforge.data.base import ImageArray
+from ganforge.data.points import PointArray
 from ganforge.errors import DataError
 
 
@@ -32,30 +33,39 @@ class DeviceDataset:
         channels_last: Store images (and return batches) in ``torch.channels_last`` memory format.
 
     Attributes:
-        images: ``float32 [N, C, H, W]`` in ``[-1, 1]`` (``x / 255 * 2 - 1``) on ``device``.
+        images: ``float32 [N, C, H, W]`` in ``[-1, 1]`` (``x / 255 * 2 - 1``) on ``device``; for a
+            :class:`~ganforge.data.points.PointArray`, its raw points ``float32 [N, D]``.
         labels: ``int64 [N]`` on ``device``, or ``None`` for an unlabelled dataset.
         num_classes: From ``array`` (0 when unlabelled).
     """
 
     def __init__(
-        self, array: ImageArray, device: torch.device | str = "cpu", *, seed: int = 0, channels_last: bool = False
+        self,
+        array: ImageArray | PointArray,
+        device: torch.device | str = "cpu",
+        *,
+        seed: int = 0,
+        channels_last: bool = False,
     ) -> None:
         self.device = torch.device(device)
         self.seed = int(seed)
         self.num_classes = array.num_classes
         self.name = array.name
+        self._cached_epoch: int | None = None
+        self._cached_perm: torch.Tensor | None = None
+        if isinstance(array, PointArray):  # 2D mixtures: raw coordinates [N, D], labels = mode index
+            self.channels_last = False
+            self.images: torch.Tensor = torch.from_numpy(array.points).to(self.device)
+            self.labels: torch.Tensor | None = torch.from_numpy(array.labels).to(self.device)
+            return
         self.channels_last = channels_last
         # Move uint8 (4x smaller) and convert on the device.
         host = array.images if array.images.flags.writeable else array.images.copy()  # torch wants writable memory
         pixels = torch.from_numpy(host).to(self.device).permute(0, 3, 1, 2)  # [N, C, H, W] uint8
         images = pixels.to(torch.float32).div_(255.0).mul_(2.0).sub_(1.0)  # [N, C, H, W] in [-1, 1]
         memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.images: torch.Tensor = images.contiguous(memory_format=memory_format)
-        self.labels: torch.Tensor | None = (
-            torch.from_numpy(array.labels).to(self.device, torch.int64) if array.labels is not None else None
-        )
-        self._cached_epoch: int | None = None
-        self._cached_perm: torch.Tensor | None = None
+        self.images = images.contiguous(memory_format=memory_format)
+        self.labels = torch.from_numpy(array.labels).to(self.device, torch.int64) if array.labels is not None else None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])

@@ -6,15 +6,38 @@ from ganforge.data.base import DatasetSource, ImageArray, LoadRequest
 from ganforge.data.folder import FOLDER
 from ganforge.data.mnist import FASHION_MNIST, MNIST
 from ganforge.data.npz import NPZ
+from ganforge.data.points import PointArray, load_mixture
 from ganforge.errors import DataError
 from ganforge.registry import Registry
 
-#: Dataset name -> source. Names: "mnist", "fashion-mnist", "folder", "npz".
+#: Dataset name -> source. Names: "mnist", "fashion-mnist", "folder", "npz", "ring8", "grid25".
 DATASETS: Registry[DatasetSource] = Registry("dataset")
 DATASETS.add("mnist", MNIST)
 DATASETS.add("fashion-mnist", FASHION_MNIST)
 DATASETS.add("folder", FOLDER)
 DATASETS.add("npz", NPZ)
+for _name, _desc in (("ring8", "8 Gaussians on the unit circle, σ 0.01"), ("grid25", "5x5 grid of Gaussians, σ 0.05")):
+    DATASETS.add(_name, DatasetSource(("train", "test"), load_mixture, f"2D points: {_desc}", kind="points"))
+
+
+def _request(name: str, split: str, **kwargs: object) -> tuple[DatasetSource, LoadRequest]:
+    source = DATASETS.get(name)
+    if split not in source.splits:
+        raise DataError(f"dataset {name!r} has no split {split!r}; valid splits: {', '.join(source.splits)}")
+    return source, LoadRequest(name=name, split=split, **kwargs)  # type: ignore[arg-type]
+
+
+def load_points(name: str, split: str = "train") -> PointArray:
+    """Loads a 2D point dataset (``ring8``, ``grid25``) with its mixture modes.
+
+    Raises:
+        DataError: ``name`` is an image dataset (use :func:`load_dataset`) or ``split`` is unknown.
+    """
+    source, request = _request(name, split)
+    result = source.load(request)
+    if not isinstance(result, PointArray):
+        raise DataError(f"{name!r} is an image dataset; use load_dataset({name!r})")
+    return result
 
 
 def load_dataset(
@@ -63,12 +86,9 @@ def load_dataset(
         >>> mnist.images.shape
         (60000, 32, 32, 1)
     """
-    source = DATASETS.get(name)
-    if split not in source.splits:
-        raise DataError(f"dataset {name!r} has no split {split!r}; valid splits: {', '.join(source.splits)}")
-    request = LoadRequest(
-        name=name,
-        split=split,
+    source, request = _request(
+        name,
+        split,
         path=path,
         resolution=resolution,
         channels=channels,
@@ -77,4 +97,7 @@ def load_dataset(
         cache_dir=cache_dir,
         mirrors=tuple(mirrors) if mirrors is not None else None,
     )
-    return source.load(request)
+    result = source.load(request)
+    if not isinstance(result, ImageArray):
+        raise DataError(f"{name!r} is a 2D point dataset, not images; use load_points({name!r})")
+    return result

@@ -7,11 +7,13 @@ generator changed, and evaluating never touches the training random streams.
 
 from __future__ import annotations
 
+import numpy as np
 from torch import nn
 
 from ganforge.data import ImageArray
 from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
+from ganforge.metrics.modes2d import mode_metrics
 from ganforge.sampling.generate import generate
 
 
@@ -38,16 +40,14 @@ class GeneratorMonitor:
         self.seed = seed
         self._inception_ref: GaussianStats | None = None
 
-    def __call__(self, generator: nn.Module) -> tuple[dict[str, float], list[int]]:
-        """Metric values and the class histogram (empty without domain metrics)."""
+    def __call__(self, generator: nn.Module) -> dict[str, float]:
+        """Metric values of the generator's current weights."""
         n = max(self.samples if self.dataset else 0, self.inception_samples)
         images, _ = generate(generator, n, seed=self.seed)
         values: dict[str, float] = {}
-        histogram: list[int] = []
         if self.dataset is not None:
             m = domain_metrics(images[: self.samples], self.dataset)
             values.update({k: float(v) for k, v in m.as_dict().items() if k != "class_histogram"})
-            histogram = list(m.class_histogram)
         if self.inception_samples:
             from ganforge.metrics.inception import InceptionFeatures
 
@@ -56,14 +56,35 @@ class GeneratorMonitor:
                 self._inception_ref = GaussianStats.of(extractor(self.reference.images[: self.inception_samples]))
             fake = GaussianStats.of(extractor(images[: self.inception_samples]))
             values["fid"] = frechet_distance(fake, self._inception_ref)
-        return values, histogram
+        return values
+
+
+class PointMonitor:
+    """Mode metrics (:mod:`ganforge.metrics.modes2d`) of a point generator on fixed latents.
+
+    Args:
+        modes: ``[K, D]`` mixture means.
+        std: Mixture standard deviation.
+        samples: Generated points per evaluation (the published protocol uses 2,500).
+        seed: Latent seed.
+    """
+
+    def __init__(self, modes: np.ndarray, std: float, *, samples: int, seed: int) -> None:
+        self.modes, self.std, self.samples, self.seed = modes, std, samples, seed
+
+    def __call__(self, generator: nn.Module) -> dict[str, float]:
+        points, _ = generate(generator, self.samples, seed=self.seed)
+        return mode_metrics(points, self.modes, self.std).as_dict()
 
 
 def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) -> str | None:
-    """A message when the class histogram looks collapsed (a class missing or KL above ``max_kl``), else None."""
-    if "classes_covered" not in values:
+    """A message when the class (or mode) histogram looks collapsed: one missing or KL above ``max_kl``."""
+    if "modes_captured" in values:
+        covered, kl = int(values["modes_captured"]), values["reverse_kl"]
+    elif "classes_covered" in values:
+        covered, kl = int(values["classes_covered"]), values["class_kl"]
+    else:
         return None
-    covered, kl = int(values["classes_covered"]), values["class_kl"]
     if covered < num_classes or kl > max_kl:
         return (
             f"mode-collapse alarm: the generator covers {covered} of {num_classes} classes, KL(class histogram "

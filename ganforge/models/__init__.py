@@ -1,6 +1,6 @@
 """Model families: pure ``nn.Module`` generators and discriminators, registered by name in ``MODELS``.
 
-Importing this package registers every family (``mlp``, ``dcgan``, ``resnet``)::
+Importing this package registers every family (``mlp``, ``dcgan``, ``resnet``, ``toy``)::
 
     from ganforge.models import MODELS
     family = MODELS.get("dcgan")
@@ -15,6 +15,7 @@ from ganforge.models.family import MODELS, ModelFamily, module_config
 from ganforge.models.io import load_pretrained, save_pretrained
 from ganforge.models.mlp import MLPDiscriminator, MLPGenerator
 from ganforge.models.resnet import ResNetDiscriminator, ResNetGenerator
+from ganforge.models.toy import PointDiscriminator, PointGenerator
 
 __all__ = [
     "MODELS",
@@ -23,6 +24,8 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "ModelFamily",
+    "PointDiscriminator",
+    "PointGenerator",
     "ResNetDiscriminator",
     "ResNetGenerator",
     "load_pretrained",

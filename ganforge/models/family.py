@@ -25,6 +25,7 @@ class ModelFamily:
         resolutions: Supported square resolutions R in pixels; the empty tuple means any R >= 1
             (fully-connected models).
         description: One line for listings: paper, layout, typical width.
+        data_kind: ``images`` (``[B, C, R, R]``) or ``points`` (``[B, D]``, 2D mixtures).
     """
 
     name: str
@@ -32,6 +33,7 @@ class ModelFamily:
     discriminator: type[nn.Module]
     resolutions: tuple[int, ...]
     description: str
+    data_kind: str = "images"
 
     def supports(self, resolution: int) -> bool:
         """Whether ``resolution`` (pixels, square) can be built by this family."""

@@ -35,6 +35,8 @@ def generate(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Generates ``n`` images as uint8 ``[n, H, W, C]`` (and their labels if conditional).
 
+    A point generator (2D mixtures) gives its raw points, float32 ``[n, D]``, instead.
+
     Args:
         generator: A ganforge generator (``config`` holds ``z_dim`` and ``num_classes``).
         n: Number of images.
@@ -58,7 +60,8 @@ def generate(
     for start in range(0, n, batch_size):
         zb = z[start : start + batch_size].to(device)
         yb = labels[start : start + batch_size].to(device) if labels is not None else None
-        out.append(to_uint8(generator(zb, yb)))
+        x = generator(zb, yb)  # [B, C, H, W] in [-1, 1], or points [B, D]
+        out.append(x.float().cpu().numpy() if x.ndim == 2 else to_uint8(x))
     generator.train(was_training)
     return np.concatenate(out), (labels.numpy().astype(np.int64) if labels is not None else None)
 

@@ -21,6 +21,7 @@ from torch import nn
 from ganforge.fileio import atomic_write_text
 from ganforge.sampling.generate import class_labels, latents
 from ganforge.sampling.images import make_grid, save_png, to_uint8
+from ganforge.sampling.points import scatter_image
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,13 @@ class SampleGrid:
         z_dim: Latent size.
         num_classes: Conditional generators get class ``i % num_classes`` in column order.
         seed: Seed of the fixed latents (independent of the training noise stream).
+        modes: For point generators: the true mixture modes, drawn on the scatter plot.
     """
 
-    def __init__(self, run_dir: Path, *, n: int, z_dim: int, num_classes: int, seed: int) -> None:
+    def __init__(
+        self, run_dir: Path, *, n: int, z_dim: int, num_classes: int, seed: int, modes: np.ndarray | None = None
+    ) -> None:
+        self.modes = modes
         self.dir = run_dir / "samples"
         self.dir.mkdir(exist_ok=True)
         self.z = latents(n, z_dim, seed + 1_000_003)
@@ -146,9 +151,12 @@ class SampleGrid:
         was_training = generator.training
         generator.eval()
         labels = self.labels.to(device) if self.labels is not None else None
-        images = to_uint8(generator(self.z.to(device), labels))
+        out = generator(self.z.to(device), labels)  # [n, C, H, W] images, or [n, D] points
         generator.train(was_training)
-        grid = make_grid(images, nrow=self.nrow)
+        if out.ndim == 2:  # a point generator: a scatter plot against the true modes
+            grid = scatter_image(out.float().cpu().numpy(), self.modes)
+        else:
+            grid = make_grid(to_uint8(out), nrow=self.nrow)
         path = save_png(self.dir / f"step_{step:07d}.png", grid)
         return path, grid
 

@@ -1,0 +1,105 @@
+"""``ganforge bench``: published benchmarks reproduced with ganforge's own presets, printed side by side.
+
+``modes2d``: the 2D mode-collapse suite of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
+For each seed, ``ring8-gan`` and ``grid25-gan`` train from scratch (``ganforge train`` presets); the final
+EMA generator draws 2,500 points, measured by :func:`ganforge.metrics.modes2d.mode_metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ganforge.errors import GanforgeError
+
+#: (benchmark, method) -> (modes captured, high-quality %, source); None where the paper gives no number.
+PUBLISHED_2D: dict[str, list[tuple[str, str, str, str]]] = {
+    "ring8": [
+        ("GAN", "1", "-", "VEEGAN, Table 1"),
+        ("PacGAN4", "7.8 ± 0.1", "95.9 ± 1.4", "PacGAN, Table 2"),
+    ],
+    "grid25": [
+        ("GAN", "3.3", "-", "VEEGAN, Table 1"),
+        ("PacGAN4", "24.8 ± 0.2", "93.6 ± 0.6", "PacGAN, Table 2"),
+    ],
+}
+GOAL_HQ = 0.95
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    dataset: str
+    seed: int
+    modes_captured: int
+    num_modes: int
+    high_quality: float
+    reverse_kl: float
+    seconds: float
+
+
+def _mean_std(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3g}"
+    return f"{statistics.mean(values):.3g} ± {statistics.stdev(values):.2g}"
+
+
+def run_modes2d(
+    out: Path, *, seeds: list[int], steps: int | None = None, datasets: tuple[str, ...] = ("ring8", "grid25")
+) -> list[SeedResult]:
+    """Trains each dataset's preset once per seed under ``out`` and measures 2,500 samples of each."""
+    import ganforge
+    from ganforge.data import load_points
+    from ganforge.metrics.modes2d import mode_metrics
+
+    if out.exists():
+        raise GanforgeError(f"{out} exists; benchmarks never overwrite runs: choose a new --out")
+    results = []
+    for dataset in datasets:
+        truth = load_points(dataset, "train")
+        for seed in seeds:
+            overrides: dict[str, Any] = {"train.seed": seed}
+            if steps is not None:
+                overrides["train.steps"] = steps
+            started = time.perf_counter()
+            run = ganforge.train(f"{dataset}-gan", run_dir=out / f"{dataset}-seed{seed}", overrides=overrides)
+            points, _ = ganforge.generate(ganforge.load_generator(run), 2500, seed=10_000 + seed)
+            m = mode_metrics(points, truth.modes, truth.std)
+            results.append(
+                SeedResult(
+                    dataset,
+                    seed,
+                    m.modes_captured,
+                    m.num_modes,
+                    m.high_quality,
+                    m.reverse_kl,
+                    time.perf_counter() - started,
+                )  # fmt: skip
+            )
+    return results
+
+
+def modes2d_table(results: list[SeedResult]) -> str:
+    """Markdown table: ours (mean ± std over seeds, and the goal check) beside the published numbers."""
+    lines = ["| dataset | method | modes captured | high quality % | reverse KL | seeds | source |", "|" + "---|" * 7]
+    for dataset in dict.fromkeys(r.dataset for r in results):
+        rows = [r for r in results if r.dataset == dataset]
+        k = rows[0].num_modes
+        for method, modes, hq, source in PUBLISHED_2D[dataset]:
+            lines.append(f"| {dataset} | {method} | {modes} / {k} | {hq} | - | - | {source} |")
+        goal = all(r.modes_captured == k and r.high_quality >= GOAL_HQ for r in rows)
+        lines.append(
+            f"| {dataset} | **ganforge {dataset}-gan** | {_mean_std([r.modes_captured for r in rows])} / {k} "
+            f"| {_mean_std([100 * r.high_quality for r in rows])} | {_mean_std([r.reverse_kl for r in rows])} "
+            f"| {len(rows)} | goal (all modes, ≥95% HQ, every seed): {'met' if goal else 'NOT met'} |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: list[SeedResult]) -> None:
+    from ganforge.fileio import atomic_write_text
+
+    atomic_write_text(path, json.dumps([r.__dict__ for r in results], indent=2) + "\n")

@@ -1,0 +1,107 @@
+"""In-training evaluation, wired for a run: metrics -> metrics.jsonl / TensorBoard, alarm, best checkpoint.
+
+The loop only knows "call ``on_eval(step)`` every ``eval.every`` steps"; this module decides what that
+measures (:mod:`ganforge.metrics.monitor`), logs it, raises the mode-collapse alarm and keeps the best
+checkpoint and generator in ``RUN/best/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from torch import nn
+
+from ganforge.config import RunConfig
+from ganforge.data import ImageArray, PointArray, load_dataset
+from ganforge.errors import ConfigError
+from ganforge.models.io import save_pretrained
+from ganforge.training.callbacks import MetricsLog
+from ganforge.training.checkpoint import load_latest, save_checkpoint
+from ganforge.training.loop import TrainingState
+
+log = logging.getLogger(__name__)
+
+
+def domain_dataset(cfg: RunConfig, array: ImageArray | PointArray) -> str | None:
+    """The dataset whose shipped domain classifier applies to this run's images, if any."""
+    from ganforge.metrics.domain import CLASSIFIERS
+
+    if isinstance(array, PointArray):
+        return None
+    fits = cfg.data.name in CLASSIFIERS and array.images.shape[1:] == (28, 28, 1)
+    return cfg.data.name if fits else None
+
+
+def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
+    """Raises ConfigError when ``eval.*`` asks for metrics this data cannot give (before anything is written)."""
+    if not cfg.eval.every:
+        return
+    if isinstance(array, PointArray):
+        if cfg.eval.best_metric not in ("reverse_kl", "none"):
+            raise ConfigError(f"2D point runs measure modes: use eval.best_metric=reverse_kl or none, not "
+                              f"{cfg.eval.best_metric!r}")  # fmt: skip
+        return
+    if cfg.eval.best_metric == "reverse_kl":
+        raise ConfigError("eval.best_metric=reverse_kl is for 2D point datasets; use domain_fd or fid")
+    if domain_dataset(cfg, array) is None and not cfg.eval.inception_samples:
+        raise ConfigError(
+            f"eval.every={cfg.eval.every} needs MNIST / Fashion-MNIST at 28x28 (domain metrics) or "
+            "eval.inception_samples > 0 (Inception FID) for this data; set one, or eval.every=0"
+        )
+
+
+def in_training_eval(
+    cfg: RunConfig,
+    array: ImageArray | PointArray,
+    state: TrainingState,
+    generator: nn.Module,
+    *,
+    family: str,
+    run_dir: Path,
+    metrics: MetricsLog,
+) -> Callable[[int], None] | None:
+    """The ``on_eval(step)`` callback of a run, or ``None`` when ``eval.every == 0``."""
+    if not cfg.eval.every:
+        return None
+    from ganforge.metrics.monitor import GeneratorMonitor, PointMonitor, collapse_alarm
+
+    seed = cfg.train.seed + 2_000_003
+    monitor: GeneratorMonitor | PointMonitor
+    dataset = domain_dataset(cfg, array)
+    if isinstance(array, PointArray):
+        monitor = PointMonitor(array.modes, array.std, samples=cfg.eval.samples, seed=seed)
+    else:
+        monitor = GeneratorMonitor(
+            load_dataset(cfg.data.name, "test") if dataset is not None else array,
+            dataset=dataset,
+            samples=cfg.eval.samples,
+            inception_samples=cfg.eval.inception_samples,
+            seed=seed,
+        )
+    best_dir = run_dir / "best"
+    best = {"value": float("inf")}
+    if (best_dir / "checkpoints" / "latest").is_file():  # resumed: beat the best so far, not +inf
+        best["value"] = float(load_latest(best_dir / "checkpoints")[1].get("best_value", float("inf")))
+
+    def on_eval(step: int) -> None:
+        values = monitor(generator)
+        alarm = collapse_alarm(values, array.num_classes, cfg.eval.collapse_kl)
+        if "classes_covered" in values or "modes_captured" in values:
+            values["collapse_alarm"] = float(alarm is not None)
+        if alarm:
+            log.warning("step %d: %s", step, alarm)
+        metrics.on_eval(step, values)
+        key = cfg.eval.best_metric
+        if key != "none" and key in values and values[key] < best["value"]:
+            best["value"] = values[key]
+            tensors, meta = state.capture()
+            meta.update({"best_metric": key, "best_value": values[key]})
+            save_checkpoint(best_dir / "checkpoints", step, tensors, meta, keep=1)
+            extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": array.name}
+            save_pretrained(
+                generator, best_dir / "generator", family=family, role="generator", extra=extra, overwrite=True
+            )
+
+    return on_eval
