@@ -77,7 +77,7 @@ def run_modes2d(
                     m.high_quality,
                     m.reverse_kl,
                     time.perf_counter() - started,
-                )  # fmt: skip
+                )
             )
     return results
 
