@@ -262,7 +262,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
     )
     started = time.perf_counter()
     try:
-        fit(
+        final = fit(
             run.trainer,
             run.state,
             run_dir=run_dir,
@@ -279,7 +279,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
     finally:
         metrics.close()
         plot_curves(metrics.records, run_dir / "loss_curves.png")
-    log.info("trained steps %d..%d in %.1f s; run directory: %s", start, end, time.perf_counter() - started, run_dir)
+    log.info("trained steps %d..%d in %.1f s; run directory: %s", start, final, time.perf_counter() - started, run_dir)
     return run_dir
 
 

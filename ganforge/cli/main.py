@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--n", type=int, default=None, help="images per side (generated: default 10000; real: all)")
     e.add_argument("--seed", type=int, default=0, help="latent / subset seed")
     e.add_argument("--json", type=Path, help="write numbers + protocol here (must not exist unless --overwrite)")
-    e.add_argument("--variant", default="bf16", choices=("fp32", "bf16"), help="Inception precision (default bf16)")
+    e.add_argument(
+        "--variant", default="bf16", choices=("fp32", "fp32-frozen", "bf16"), help="Inception variant (default bf16)"
+    )
     e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
 

@@ -34,8 +34,9 @@ WEIGHTS_NAME = "default_1.pt"
 WEIGHTS_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
 INPUT_SIZE = 299
 FEATURES = 2048
-#: ``fp32``: the network as shipped. ``bf16``: bf16 autocast, channels_last, frozen graph.
-VARIANTS = ("fp32", "bf16")
+#: ``fp32``: the network as shipped. ``fp32-frozen``: fp32, channels_last, frozen graph (constants folded).
+#: ``bf16``: bf16 autocast, channels_last, frozen graph.
+VARIANTS = ("fp32", "fp32-frozen", "bf16")
 
 
 def weights_path() -> Path:
@@ -96,8 +97,8 @@ class InceptionFeatures:
     """Callable ``uint8 [N, H, W, C] -> float64 [N, 2048]`` pool3 features.
 
     Args:
-        variant: ``fp32`` (as shipped) or ``bf16`` (autocast + channels_last + frozen graph; faster on CPUs
-            with native bf16, FID within 1% of fp32 — see docs/EVALUATION.md).
+        variant: ``fp32`` (as shipped), ``fp32-frozen`` or ``bf16`` (see :data:`VARIANTS`; speed and FID
+            agreement measured by ``benchmarks/eval_speed.py``, recorded in docs/EVALUATION.md).
         device: Where the network runs.
         batch_size: Images per forward pass.
     """
@@ -109,7 +110,7 @@ class InceptionFeatures:
         self.device = torch.device(device)
         self.batch_size = batch_size
         net = torch.jit.load(str(_verified_path()), map_location=self.device).eval()
-        if variant == "bf16":
+        if variant != "fp32":
             net = torch.jit.freeze(net.to(memory_format=torch.channels_last))
         self.net = net
 
@@ -118,11 +119,9 @@ class InceptionFeatures:
         out = np.empty((len(images), FEATURES), dtype=np.float64)
         for start in range(0, len(images), self.batch_size):
             x = preprocess(images[start : start + self.batch_size]).to(self.device)
-            if self.variant == "bf16":
+            if self.variant != "fp32":
                 x = x.contiguous(memory_format=torch.channels_last)
-                with torch.autocast(self.device.type, dtype=torch.bfloat16):
-                    f = self.net(x)
-            else:
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.variant == "bf16"):
                 f = self.net(x)
             out[start : start + len(x)] = f.float().cpu().numpy()
         return out

@@ -161,9 +161,7 @@ def fit(
             due_log = step % cadence.log_every == 0 or step == end
             due_ckpt = step % cadence.checkpoint_every == 0 or step == end or stopping
             due_sample = (cadence.sample_every > 0 and step % cadence.sample_every == 0) or step == end or stopping
-            due_eval = (
-                on_eval is not None and cadence.eval_every > 0 and (step % cadence.eval_every == 0 or step == end)
-            )
+            due_eval = cadence.eval_every > 0 and (step % cadence.eval_every == 0 or step == end or over_time)
             if not (due_log or due_ckpt or due_sample or due_eval):
                 continue
             try:

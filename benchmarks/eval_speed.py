@@ -1,0 +1,71 @@
+"""Inception feature extraction: images/s of each variant and its FID agreement with fp32 on real data.
+
+    .venv/bin/python benchmarks/eval_speed.py --n 500 --json docs/eval_speed.json
+
+For each variant (see ganforge.metrics.inception.VARIANTS) the same real images are embedded:
+``--n`` MNIST train, MNIST test and Fashion-MNIST test images (seeded subsets). Printed: images/s
+(wall time of the extraction, after one warm-up batch), FID(mnist:train, mnist:test) and
+FID(fashion-mnist:test, mnist:test) with their relative difference to the fp32 variant as shipped.
+The variants run alternately (``--rounds``) and the speed is the median, because this machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganforge.metrics.frechet import GaussianStats, frechet_distance
+from ganforge.metrics.inception import VARIANTS, InceptionFeatures
+from ganforge.metrics.sources import load_source
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=500, help="images per set")
+    p.add_argument("--rounds", type=int, default=2, help="alternating timing rounds per variant")
+    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args()
+    sets = {s: load_source(s, n=args.n, seed=0).images for s in ("mnist:train", "mnist:test", "fashion-mnist:test")}
+    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size) for v in VARIANTS}
+    for ex in extractors.values():  # warm-up: first calls compile / allocate
+        ex(sets["mnist:test"][: args.batch_size])
+    speeds: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    feats: dict[str, dict[str, np.ndarray]] = {v: {} for v in VARIANTS}
+    for r in range(args.rounds):
+        for v in VARIANTS if r % 2 == 0 else reversed(VARIANTS):
+            started = time.perf_counter()
+            out = {name: extractors[v](images) for name, images in sets.items()}
+            speeds[v].append(3 * args.n / (time.perf_counter() - started))
+            feats[v] = out
+    rows = []
+    for v in VARIANTS:
+        stats = {k: GaussianStats.of(f) for k, f in feats[v].items()}
+        same = frechet_distance(stats["mnist:train"], stats["mnist:test"])
+        other = frechet_distance(stats["fashion-mnist:test"], stats["mnist:test"])
+        rows.append({"variant": v, "images_per_s": statistics.median(speeds[v]), "fid_mnist": same,
+                     "fid_fashion_vs_mnist": other})  # fmt: skip
+    base = rows[0]
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}; n = {args.n} per set, {args.rounds} rounds")  # fmt: skip
+    print("| variant | images/s | speed-up | FID mnist train-test | rel. diff | FID fashion-mnist | rel. diff |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        d1 = row["fid_mnist"] / base["fid_mnist"] - 1
+        d2 = row["fid_fashion_vs_mnist"] / base["fid_fashion_vs_mnist"] - 1
+        row.update({"speedup": row["images_per_s"] / base["images_per_s"], "rel_fid_mnist": d1, "rel_fid_fashion": d2})
+        print(f"| {row['variant']} | {row['images_per_s']:.1f} | {row['speedup']:.2f}x | {row['fid_mnist']:.3f} | "
+              f"{100 * d1:+.2f}% | {row['fid_fashion_vs_mnist']:.2f} | {100 * d2:+.2f}% |")  # fmt: skip
+    if args.json is not None:
+        args.json.write_text(json.dumps({"n": args.n, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
