@@ -51,10 +51,12 @@ def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dic
         overrides["data.path"] = str(folder)
     cfg = load_preset(name, overrides)
     run_dir = out / name
-    started = time.perf_counter()
-    ganforge.train(cfg, run_dir=run_dir, progress=False)
-    wall = time.perf_counter() - started
-    records = read_metrics(run_dir / "metrics.jsonl")
+    wall = None
+    if not (run_dir / "config.json").is_file():  # --summarize: re-measure existing runs without training
+        started = time.perf_counter()
+        ganforge.train(cfg, run_dir=run_dir, progress=False)
+        wall = round(time.perf_counter() - started, 1)
+    records = [r for r in read_metrics(run_dir / "metrics.jsonl") if "loss_D" in r]  # training records only
     last = records[-1]
     stopped = "steps" if last["step"] == cfg.train.steps else "budget"
     speeds = [r["images_per_s"] for r in records[1:] if "images_per_s" in r]  # skip the warm-up interval
@@ -74,7 +76,7 @@ def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dic
         "steps": last["step"],
         "of_steps": cfg.train.steps,
         "stopped_by": stopped,
-        "wall_s": round(wall, 1),
+        "wall_s": wall,
         "images_per_s": round(statistics.median(speeds), 1) if speeds else None,
         **{k: round(last[k], 4) for k in ("loss_D", "loss_G", "D(x)", "D(G(z))", "acc_real", "acc_fake") if k in last},
         **quality,
@@ -91,13 +93,16 @@ def main() -> None:
     p.add_argument("--grids", type=Path, default=None, help="copy each last grid here as PRESET.png")
     p.add_argument("--folder-images", type=int, default=2000)
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--summarize", action="store_true", help="measure the runs already in --out, train nothing")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    if args.out.exists():
-        sys.exit(f"{args.out} exists; runs are never overwritten, pick a new --out")
+    if args.out.exists() and not args.summarize:
+        sys.exit(f"{args.out} exists; runs are never overwritten, pick a new --out (or --summarize it)")
     names = args.presets or preset_names()
     needs_folder = any(n.startswith("folder") for n in names)
-    folder = write_folder(args.out / "_folder", args.folder_images) if needs_folder else None
+    folder = args.out / "_folder"
+    if needs_folder and not folder.is_dir():
+        write_folder(folder, args.folder_images)
     rows = []
     for name in names:
         row = run_preset(name, args.out, args.minutes, folder)
