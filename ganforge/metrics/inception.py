@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,12 @@ class InceptionFeatures:
         self.variant = variant
         self.device = torch.device(device)
         self.batch_size = batch_size
-        net = torch.jit.load(str(_verified_path()), map_location=self.device).eval()
-        if variant != "fp32":
-            net = torch.jit.freeze(net.to(memory_format=torch.channels_last))
+        with warnings.catch_warnings():  # the weights only exist as TorchScript; its deprecation is not ours to fix
+            warnings.filterwarnings("ignore", message=r".*torch\.jit\.load", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", message=r".*torch\.jit\.freeze", category=DeprecationWarning)
+            net = torch.jit.load(str(_verified_path()), map_location=self.device).eval()
+            if variant != "fp32":
+                net = torch.jit.freeze(net.to(memory_format=torch.channels_last))
         self.net = net
 
     @torch.inference_mode()
