@@ -106,3 +106,15 @@ def test_existing_json_is_not_overwritten(tmp_path: Path, capsys: pytest.Capture
     assert out.read_text() == "mine"
     with pytest.raises(GanforgeError, match="named splits exist"):
         load_source("folder:train")
+
+
+def test_metrics_import_no_training_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ganforge.metrics.evaluate, ganforge.metrics.monitor, ganforge.metrics.sources;"
+        "print([m for m in sys.modules if m.startswith(('ganforge.training', 'ganforge.recipes', 'ganforge.api'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
