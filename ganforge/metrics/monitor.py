@@ -7,6 +7,8 @@ generator changed, and evaluating never touches the training random streams.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from torch import nn
 
@@ -15,6 +17,9 @@ from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.modes2d import mode_metrics
 from ganforge.sampling.generate import generate
+
+if TYPE_CHECKING:
+    from ganforge.metrics.inception import InceptionFeatures
 
 
 class GeneratorMonitor:
@@ -39,6 +44,7 @@ class GeneratorMonitor:
         self.inception_samples = inception_samples
         self.seed = seed
         self._inception_ref: GaussianStats | None = None
+        self._extractor: InceptionFeatures | None = None
 
     def __call__(self, generator: nn.Module) -> dict[str, float]:
         """Metric values of the generator's current weights."""
@@ -49,12 +55,14 @@ class GeneratorMonitor:
             m = domain_metrics(images[: self.samples], self.dataset)
             values.update({k: float(v) for k, v in m.as_dict().items() if k != "class_histogram"})
         if self.inception_samples:
-            from ganforge.metrics.inception import InceptionFeatures
+            if self._extractor is None:  # loaded once per run: the network is 87 MB and checksummed
+                from ganforge.metrics.inception import InceptionFeatures
 
-            extractor = InceptionFeatures("bf16")
+                self._extractor = InceptionFeatures("bf16")
             if self._inception_ref is None:
-                self._inception_ref = GaussianStats.of(extractor(self.reference.images[: self.inception_samples]))
-            fake = GaussianStats.of(extractor(images[: self.inception_samples]))
+                ref = self.reference.images[: self.inception_samples]
+                self._inception_ref = GaussianStats.of(self._extractor(ref))
+            fake = GaussianStats.of(self._extractor(images[: self.inception_samples]))
             values["fid"] = frechet_distance(fake, self._inception_ref)
         return values
 

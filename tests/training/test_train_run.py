@@ -139,3 +139,20 @@ def test_in_training_evaluation_and_best_checkpoint(mlp_run: Path) -> None:
     assert path.name == f"step_{best['step']:07d}"
     extra = json.loads((mlp_run / "best" / "generator" / "config.json").read_text())["extra"]
     assert extra["step"] == best["step"] and ganforge.load_generator(mlp_run / "best")
+
+
+def test_in_training_inception_fid_and_best_by_fid(tmp_path: Path) -> None:
+    overrides = {
+        "train.steps": 20,
+        "data.limit": 256,
+        "eval.every": 10,
+        "eval.samples": 64,
+        "eval.inception_samples": 16,
+        "eval.best_metric": "fid",
+    }
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides=overrides, progress=False)
+    evals = [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if "eval_fid" in r]
+    assert [r["step"] for r in evals] == [10, 20]
+    assert all(np.isfinite(r["eval_fid"]) and r["eval_fid"] > 0 and "eval_domain_fd" in r for r in evals)
+    best = min(evals, key=lambda r: r["eval_fid"])
+    assert ckpt.load_latest(run / "best" / "checkpoints")[1]["best_value"] == best["eval_fid"]
