@@ -87,11 +87,10 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         return ImageSet(_subset(array.images, n, seed), str(path), None, real=True)
     from ganforge.models.io import complete_model_dir
 
-    if complete_model_dir(path / "generator") or complete_model_dir(path):
+    gen_dir = complete_model_dir(path / "generator") or complete_model_dir(path)
+    if gen_dir is not None:
         from ganforge.sampling import generate, load_generator
-        from ganforge.sampling.generate import resolve_generator_dir
 
-        gen_dir = resolve_generator_dir(path)
         extra = json.loads((gen_dir / "config.json").read_text()).get("extra", {})
         images, _ = generate(load_generator(gen_dir, device=device), n or DEFAULT_GENERATED, seed=seed)
         return ImageSet(images, f"{path} (seed {seed})", _dataset_of(extra), real=False)
