@@ -34,6 +34,11 @@ def domain_dataset(cfg: RunConfig, array: ImageArray | PointArray) -> str | None
     return cfg.data.name if fits else None
 
 
+def is_stacked_mnist(cfg: RunConfig, array: ImageArray | PointArray) -> bool:
+    """Whether the run trains on Stacked MNIST at its native 28x28 (its 1,000-mode metrics apply)."""
+    return isinstance(array, ImageArray) and cfg.data.name == "stacked-mnist" and array.images.shape[1:] == (28, 28, 3)
+
+
 def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
     """Raises ConfigError when ``eval.*`` asks for metrics this data cannot give (before anything is written)."""
     if not cfg.eval.every:
@@ -45,6 +50,14 @@ def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
         return
     if cfg.eval.best_metric == "reverse_kl":
         raise ConfigError("eval.best_metric=reverse_kl is for 2D point datasets; use domain_fd or fid")
+    if is_stacked_mnist(cfg, array):
+        if cfg.eval.best_metric not in ("mode_kl", "none") or cfg.eval.inception_samples:
+            raise ConfigError(f"Stacked MNIST runs measure its 1,000 modes: use eval.best_metric=mode_kl or none and "
+                              f"eval.inception_samples=0 (got {cfg.eval.best_metric!r}, "
+                              f"{cfg.eval.inception_samples})")  # fmt: skip
+        return
+    if cfg.eval.best_metric == "mode_kl":
+        raise ConfigError("eval.best_metric=mode_kl is for Stacked MNIST at 28x28; use domain_fd or fid")
     if domain_dataset(cfg, array) is None and not cfg.eval.inception_samples:
         raise ConfigError(
             f"eval.every={cfg.eval.every} needs MNIST / Fashion-MNIST at 28x28 (domain metrics) or "
@@ -65,13 +78,15 @@ def in_training_eval(
     """The ``on_eval(step)`` callback of a run, or ``None`` when ``eval.every == 0``."""
     if not cfg.eval.every:
         return None
-    from ganforge.metrics.monitor import GeneratorMonitor, PointMonitor, collapse_alarm
+    from ganforge.metrics.monitor import GeneratorMonitor, PointMonitor, StackedMonitor, collapse_alarm
 
     seed = cfg.train.seed + 2_000_003
-    monitor: GeneratorMonitor | PointMonitor
+    monitor: GeneratorMonitor | PointMonitor | StackedMonitor
     dataset = domain_dataset(cfg, array)
     if isinstance(array, PointArray):
         monitor = PointMonitor(array.modes, array.std, samples=cfg.eval.samples, seed=seed)
+    elif is_stacked_mnist(cfg, array):
+        monitor = StackedMonitor(samples=cfg.eval.samples, seed=seed)
     else:
         monitor = GeneratorMonitor(
             load_dataset(cfg.data.name, "test") if dataset is not None else array,
@@ -88,7 +103,7 @@ def in_training_eval(
     def on_eval(step: int) -> None:
         values = monitor(generator)
         alarm = collapse_alarm(values, array.num_classes, cfg.eval.collapse_kl)
-        if "classes_covered" in values or "modes_captured" in values:
+        if "classes_covered" in values or "modes_captured" in values or "modes_covered" in values:
             values["collapse_alarm"] = float(alarm is not None)
         if alarm:
             log.warning("step %d: %s", step, alarm)

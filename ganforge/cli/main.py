@@ -59,12 +59,23 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
 
-    b = sub.add_parser("bench", help="reproduce a published benchmark side by side (modes2d)")
-    b.add_argument("suite", choices=("modes2d",), help="modes2d: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN)")
-    b.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
-    b.add_argument("--steps", type=int, default=None, help="override the presets' step count")
+    b = sub.add_parser(
+        "bench",
+        help="reproduce a published benchmark side by side (modes2d, stacked-mnist, fid)",
+        description="modes2d: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN). stacked-mnist: 1,000 modes "
+        "(VEEGAN, PacGAN). fid: Inception FID per preset after --minutes of CPU (Are GANs Created Equal?).",
+    )
+    b.add_argument("suite", choices=("modes2d", "stacked-mnist", "fid"), help="which benchmark")
     b.add_argument("--out", type=Path, required=True, help="new folder for the runs")
-    b.add_argument("--json", type=Path, help="write per-seed results here")
+    b.add_argument("--json", type=Path, help="write the result rows here")
+    b.add_argument("--seeds", type=int, default=None, help="modes2d / stacked-mnist: seeds 0..N-1 (default 5 / 3)")
+    b.add_argument("--steps", type=int, default=None, help="modes2d / stacked-mnist: override the presets' steps")
+    b.add_argument("--samples", type=int, default=None, help="stacked-mnist (26000) / fid (10000): images measured")
+    b.add_argument("--presets", nargs="+", default=None, help="fid: presets to train (default mnist-mlp mnist-dcgan "
+                   "fashion-dcgan)")  # fmt: skip
+    b.add_argument("--runs", nargs="+", type=Path, default=None, help="fid: also measure these existing runs")
+    b.add_argument("--minutes", type=float, default=10.0, help="fid: training budget per preset (default 10)")
+    b.add_argument("--variant", default="bf16", choices=("fp32", "fp32-frozen", "bf16"), help="fid: Inception variant")
 
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
@@ -180,12 +191,35 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from ganforge.bench import modes2d_table, run_modes2d, write_json
+    from ganforge.bench import write_json
 
-    if args.seeds < 1:
-        raise GanforgeError(f"--seeds must be >= 1, got {args.seeds}")
-    results = run_modes2d(args.out, seeds=list(range(args.seeds)), steps=args.steps)
-    print(modes2d_table(results))
+    seeds = args.seeds if args.seeds is not None else {"modes2d": 5, "stacked-mnist": 3}.get(args.suite, 1)
+    if seeds < 1:
+        raise GanforgeError(f"--seeds must be >= 1, got {seeds}")
+    if args.samples is not None and args.samples < 2:
+        raise GanforgeError(f"--samples must be >= 2, got {args.samples}")
+    if args.json is not None and args.json.exists():
+        raise GanforgeError(f"{args.json} exists; choose a new --json file (results are never overwritten)")
+    results: list[object]
+    if args.suite == "modes2d":
+        from ganforge.bench.modes2d import modes2d_table, run_modes2d
+
+        rows2d = run_modes2d(args.out, seeds=list(range(seeds)), steps=args.steps)
+        table, results = modes2d_table(rows2d), list(rows2d)
+    elif args.suite == "stacked-mnist":
+        from ganforge.bench.stacked import run_stacked, stacked_table
+
+        rows_s = run_stacked(args.out, seeds=list(range(seeds)), steps=args.steps, samples=args.samples or 26_000)
+        table, results = stacked_table(rows_s), list(rows_s)
+    else:
+        from ganforge.bench.fid import fid_table, run_fid
+
+        default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
+        presets = args.presets if args.presets is not None else default
+        rows_f = run_fid(args.out, presets=presets, minutes=args.minutes, samples=args.samples or 10_000,
+                         variant=args.variant, runs=args.runs)  # fmt: skip
+        table, results = fid_table(rows_f), list(rows_f)
+    print(table)
     if args.json is not None:
         write_json(args.json, results)
     return 0

@@ -7,13 +7,15 @@ from ganforge.data.folder import FOLDER
 from ganforge.data.mnist import FASHION_MNIST, MNIST
 from ganforge.data.npz import NPZ
 from ganforge.data.points import PointArray, load_mixture
+from ganforge.data.stacked import STACKED_MNIST
 from ganforge.errors import DataError
 from ganforge.registry import Registry
 
-#: Dataset name -> source. Names: "mnist", "fashion-mnist", "folder", "npz", "ring8", "grid25".
+#: Dataset name -> source. Names: "mnist", "fashion-mnist", "stacked-mnist", "folder", "npz", "ring8", "grid25".
 DATASETS: Registry[DatasetSource] = Registry("dataset")
 DATASETS.add("mnist", MNIST)
 DATASETS.add("fashion-mnist", FASHION_MNIST)
+DATASETS.add("stacked-mnist", STACKED_MNIST)
 DATASETS.add("folder", FOLDER)
 DATASETS.add("npz", NPZ)
 for _name, _desc in (("ring8", "8 Gaussians on the unit circle, σ 0.01"), ("grid25", "5x5 grid of Gaussians, σ 0.05")):

@@ -16,6 +16,7 @@ from ganforge.data import ImageArray
 from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.modes2d import mode_metrics
+from ganforge.metrics.stacked import stacked_mode_metrics
 from ganforge.sampling.generate import generate
 
 if TYPE_CHECKING:
@@ -85,10 +86,28 @@ class PointMonitor:
         return mode_metrics(points, self.modes, self.std).as_dict()
 
 
+class StackedMonitor:
+    """Stacked-MNIST mode metrics (:mod:`ganforge.metrics.stacked`) of a generator on fixed latents.
+
+    Args:
+        samples: Generated images per evaluation (the papers use 26,000 at the end; fewer while training).
+        seed: Latent seed.
+    """
+
+    def __init__(self, *, samples: int, seed: int) -> None:
+        self.samples, self.seed = samples, seed
+
+    def __call__(self, generator: nn.Module) -> dict[str, float]:
+        images, _ = generate(generator, self.samples, seed=self.seed)
+        return stacked_mode_metrics(images).as_dict()
+
+
 def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) -> str | None:
     """A message when the class (or mode) histogram looks collapsed: one missing or KL above ``max_kl``."""
     if "modes_captured" in values:
         covered, kl = int(values["modes_captured"]), values["reverse_kl"]
+    elif "modes_covered" in values:
+        covered, kl = int(values["modes_covered"]), values["mode_kl"]
     elif "classes_covered" in values:
         covered, kl = int(values["classes_covered"]), values["class_kl"]
     else:

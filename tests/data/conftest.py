@@ -17,12 +17,6 @@ from ganforge.data import ImageArray, load_dataset
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never read or write the user's real cache (~/.cache/ganforge) from the tests."""
-    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path_factory.mktemp("ganforge-cache")))
-
-
 @pytest.fixture(scope="session")
 def mnist_train() -> ImageArray:
     if importlib.util.find_spec("mnist") is None:

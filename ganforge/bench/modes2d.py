@@ -1,19 +1,18 @@
-"""``ganforge bench``: published benchmarks reproduced with ganforge's own presets, printed side by side.
+"""``ganforge bench modes2d``: the 2D mode-collapse suite of VEEGAN (Srivastava et al. 2017) and PacGAN
+(Lin et al. 2018).
 
-``modes2d``: the 2D mode-collapse suite of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
 For each seed, ``ring8-gan`` and ``grid25-gan`` train from scratch (``ganforge train`` presets); the final
 EMA generator draws 2,500 points, measured by :func:`ganforge.metrics.modes2d.mode_metrics`.
 """
 
 from __future__ import annotations
 
-import json
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganforge.bench import mean_std
 from ganforge.errors import GanforgeError
 
 #: (benchmark, method) -> (modes captured, high-quality %, source); None where the paper gives no number.
@@ -39,12 +38,6 @@ class SeedResult:
     high_quality: float
     reverse_kl: float
     seconds: float
-
-
-def _mean_std(values: list[float]) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.3g}"
-    return f"{statistics.mean(values):.3g} ± {statistics.stdev(values):.2g}"
 
 
 def run_modes2d(
@@ -92,14 +85,8 @@ def modes2d_table(results: list[SeedResult]) -> str:
             lines.append(f"| {dataset} | {method} | {modes} / {k} | {hq} | - | - | {source} |")
         goal = all(r.modes_captured == k and r.high_quality >= GOAL_HQ for r in rows)
         lines.append(
-            f"| {dataset} | **ganforge {dataset}-gan** | {_mean_std([r.modes_captured for r in rows])} / {k} "
-            f"| {_mean_std([100 * r.high_quality for r in rows])} | {_mean_std([r.reverse_kl for r in rows])} "
+            f"| {dataset} | **ganforge {dataset}-gan** | {mean_std([r.modes_captured for r in rows])} / {k} "
+            f"| {mean_std([100 * r.high_quality for r in rows])} | {mean_std([r.reverse_kl for r in rows])} "
             f"| {len(rows)} | goal (all modes, ≥95% HQ, every seed): {'met' if goal else 'NOT met'} |"
         )
     return "\n".join(lines)
-
-
-def write_json(path: Path, results: list[SeedResult]) -> None:
-    from ganforge.fileio import atomic_write_text
-
-    atomic_write_text(path, json.dumps([r.__dict__ for r in results], indent=2) + "\n")

@@ -1,0 +1,113 @@
+"""``ganforge bench fid``: Inception FID per preset after a fixed CPU budget, beside "Are GANs Created Equal?".
+
+Protocol (Lucic et al. 2018 report FID of 10,000 generated images against the 10,000 test images): each
+preset trains from scratch for ``minutes`` of training time (``train.max_minutes``; its step count is
+lifted so the budget, not the preset, ends the run), then its EMA generator draws ``n`` images (latent
+seed 10,000 + seed) measured against the first ``n`` test images with the protocol of
+:mod:`ganforge.metrics.inception` (real features cached). The domain FD of the same images is printed too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ganforge.errors import GanforgeError
+
+#: dataset -> [(method, best FID, source)]: the best FID over the large hyper-parameter search of
+#: Lucic et al. 2018 ("Are GANs Created Equal?", Table 2 / Fig. 4), not a fixed budget.
+PUBLISHED: dict[str, list[tuple[str, str, str]]] = {
+    "mnist": [("WGAN", "6.7", "Lucic et al. 2018"), ("NS GAN", "6.8", "Lucic et al. 2018")],
+    "fashion-mnist": [("WGAN", "21.5", "Lucic et al. 2018")],
+}
+GOALS = {"mnist": 5.0, "fashion-mnist": 15.0}
+NO_STEP_LIMIT = 10_000_000
+
+
+@dataclass(frozen=True)
+class FIDResult:
+    preset: str
+    dataset: str
+    seed: int
+    minutes: float
+    steps: int
+    samples: int
+    fid: float
+    domain_fd: float
+    eval_seconds: float
+    variant: str
+
+
+def run_fid(
+    out: Path,
+    *,
+    presets: list[str],
+    minutes: float,
+    samples: int = 10_000,
+    seed: int = 0,
+    variant: str = "bf16",
+    runs: list[Path] | None = None,
+) -> list[FIDResult]:
+    """Trains every preset for ``minutes`` under ``out`` (or measures existing ``runs``) and measures FID."""
+    import ganforge
+    from ganforge.config import load_preset
+    from ganforge.metrics.evaluate import evaluate
+    from ganforge.metrics.sources import load_source
+
+    if out.exists():
+        raise GanforgeError(f"{out} exists; benchmarks never overwrite runs: choose a new --out")
+    if minutes <= 0 and not runs:
+        raise GanforgeError("--minutes must be > 0: the benchmark states its CPU budget")
+    todo: list[tuple[str, Path | None]] = [(p, None) for p in presets] + [(str(r), r) for r in runs or []]
+    for name, existing in todo:  # validate everything before the first (long) training starts
+        if existing is None:
+            cfg = load_preset(name)
+            if cfg.data.name not in PUBLISHED:
+                raise GanforgeError(f"preset {name!r} trains on {cfg.data.name}; this benchmark covers "
+                                    f"{', '.join(PUBLISHED)}")  # fmt: skip
+        elif not (existing / "config.json").is_file():
+            raise GanforgeError(f"{existing} is not a run directory (no config.json)")
+    results = []
+    for name, existing in todo:
+        if existing is None:
+            run = ganforge.train(name, run_dir=out / name, overrides={"train.seed": seed, "train.max_minutes": minutes,
+                                                                      "train.steps": NO_STEP_LIMIT})  # fmt: skip
+        else:
+            run = existing
+        cfg = json.loads((run / "config.json").read_text())
+        dataset = cfg["data"]["name"]
+        gen_extra = json.loads((run / "generator" / "config.json").read_text())["extra"]
+        started = time.perf_counter()
+        fake = load_source(run, n=samples, seed=10_000 + seed)
+        real = load_source(f"{dataset}:test", n=samples)
+        report = evaluate(fake, real, ("fid", "domain"), variant=variant)
+        results.append(
+            FIDResult(
+                preset=cfg["preset"],
+                dataset=dataset,
+                seed=int(cfg["train"]["seed"]),
+                minutes=float(cfg["train"]["max_minutes"]),
+                steps=int(gen_extra["step"]),
+                samples=samples,
+                fid=report.values["fid"],
+                domain_fd=report.values["domain_fd"],
+                eval_seconds=time.perf_counter() - started,
+                variant=variant,
+            )
+        )
+    return results
+
+
+def fid_table(results: list[FIDResult]) -> str:
+    """Markdown table: published best FIDs beside ours after the stated budget, with the goal check."""
+    lines = ["| dataset | method | budget | steps | FID ↓ | domain FD | samples | source / goal |", "|" + "---|" * 8]
+    for dataset in dict.fromkeys(r.dataset for r in results):
+        for method, fid, source in PUBLISHED[dataset]:
+            lines.append(f"| {dataset} | {method} | large search | - | {fid} | - | 10,000 | {source} |")
+        for r in (r for r in results if r.dataset == dataset):
+            goal = "met" if r.fid < GOALS[dataset] else "NOT met"
+            lines.append(f"| {dataset} | **ganforge {r.preset}** | {r.minutes:g} CPU-min | {r.steps:,} | {r.fid:.2f} "
+                         f"| {r.domain_fd:.2f} | {r.samples:,} | goal < {GOALS[dataset]:g}: {goal} |")  # fmt: skip
+    return "\n".join(lines)

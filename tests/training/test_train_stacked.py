@@ -1,0 +1,69 @@
+"""Stacked MNIST runs measure their 1,000 modes while training; the stacked-mnist and fid bench suites."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import ganforge
+from ganforge.cli.main import main
+from ganforge.errors import ConfigError
+
+
+def test_stacked_run_measures_modes_and_keeps_the_best(tmp_path: Path) -> None:
+    overrides = {"train.steps": 40, "eval.every": 20, "eval.samples": 300, "train.checkpoint_every": 20,
+                 "train.sample_every": 40, "train.log_every": 20}  # fmt: skip
+    run = ganforge.train("stacked-mnist-dcgan", run_dir=tmp_path / "run", overrides=overrides)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in records if "eval_mode_kl" in r]
+    assert [r["step"] for r in evals] == [20, 40]
+    for r in evals:
+        assert 1 <= r["eval_modes_covered"] <= 300 and 0 <= r["eval_mode_kl"] <= math.log(1000) + 1e-9
+        assert r["eval_collapse_alarm"] == float(r["eval_modes_covered"] < 1000 or r["eval_mode_kl"] > 0.3)
+    best = min(evals, key=lambda r: r["eval_mode_kl"])
+    meta = json.loads((run / "best" / "generator" / "config.json").read_text())["extra"]
+    assert meta["step"] == best["step"] and meta["mode_kl"] == pytest.approx(best["eval_mode_kl"])
+    images, _ = ganforge.generate(ganforge.load_generator(run), 4, seed=0)
+    assert images.shape == (4, 28, 28, 3)
+
+
+def test_mode_metric_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="mode_kl or none"):
+        ganforge.train("stacked-mnist-dcgan", run_dir=tmp_path / "a", overrides={"eval.best_metric": "domain_fd"})
+    with pytest.raises(ConfigError, match="mode_kl is for Stacked MNIST"):
+        ganforge.train("mnist-mlp", run_dir=tmp_path / "b", overrides={"eval.best_metric": "mode_kl"})
+    assert not any(tmp_path.iterdir())
+
+
+def test_bench_stacked_prints_real_floor_and_papers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, js = tmp_path / "bench", tmp_path / "s.json"
+    args = ["bench", "stacked-mnist", "--seeds", "1", "--steps", "20", "--samples", "400", "--out", str(out),
+            "--json", str(js)]  # fmt: skip
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    assert "| PacDCGAN2 | 1000 ± 0.0 | 0.06 ± 0.01 |" in table and "| DCGAN | 99 | 3.40 |" in table
+    assert "real stacked-mnist:test" in table and "goal (1000 modes, KL < 0.06, every seed): NOT met" in table
+    rows = json.loads(js.read_text())
+    assert [r["seed"] for r in rows] == [-1, 0] and rows[1]["steps"] == 20 and rows[1]["samples"] == 400
+    assert rows[0]["modes_covered"] > 300  # 400 real stacks: ~330 distinct modes
+    assert rows[1]["modes_covered"] < rows[0]["modes_covered"]  # 20 steps of training are far from it
+    assert main(args) == 2  # --json (and --out) exist: nothing is overwritten
+
+
+def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, js = tmp_path / "bench", tmp_path / "f.json"
+    args = ["bench", "fid", "--presets", "mnist-mlp", "--minutes", "0.03", "--samples", "40", "--out", str(out),
+            "--json", str(js)]  # fmt: skip
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    assert "| mnist | WGAN | large search | - | 6.7 |" in table and "ganforge mnist-mlp" in table
+    (row,) = json.loads(js.read_text())
+    assert row["preset"] == "mnist-mlp" and row["minutes"] == 0.03 and row["samples"] == 40
+    assert 0 < row["steps"] < 20_000 and row["fid"] > 50  # ~2 s of training: far from the data
+    # Existing runs are measured as they are; a preset on other data is refused before anything trains.
+    again = ["bench", "fid", "--runs", str(out / "mnist-mlp"), "--samples", "40", "--out", str(tmp_path / "b")]
+    assert main(again) == 0
+    assert f"{row['fid']:.2f}" in capsys.readouterr().out  # same generator, seed and real images: same FID
+    assert main(["bench", "fid", "--presets", "ring8-gan", "--out", str(tmp_path / "c")]) == 2
+    assert not (tmp_path / "c").exists()
