@@ -1,6 +1,6 @@
 """Inception feature extraction: images/s of each variant and its FID agreement with fp32 on real data.
 
-    .venv/bin/python benchmarks/eval_speed.py --n 500 --json docs/eval_speed.json
+    .venv/bin/python benchmarks/eval_speed.py --n 500 --rounds 2 --json docs/eval_speed.json
 
 For each variant (see ganforge.metrics.inception.VARIANTS) the same real images are embedded:
 ``--n`` MNIST train, MNIST test and Fashion-MNIST test images (seeded subsets). Printed: images/s

@@ -47,7 +47,7 @@ def run_fid(
     minutes: float,
     samples: int = 10_000,
     seed: int = 0,
-    variant: str = "bf16",
+    variant: str = "auto",
     runs: list[Path] | None = None,
 ) -> list[FIDResult]:
     """Trains every preset for ``minutes`` under ``out`` (or measures existing ``runs``) and measures FID."""
@@ -94,7 +94,7 @@ def run_fid(
                 fid=report.values["fid"],
                 domain_fd=report.values["domain_fd"],
                 eval_seconds=time.perf_counter() - started,
-                variant=variant,
+                variant=report.protocol["inception"]["variant"],
             )
         )
     return results

@@ -15,6 +15,8 @@ from pathlib import Path
 from ganforge.errors import GanforgeError
 
 log = logging.getLogger("ganforge")
+#: ganforge.metrics.inception.VARIANTS and "auto" (listed here: the parser must not import torch).
+INCEPTION_VARIANTS = ("auto", "fp32", "fp32-frozen", "bf16-autocast", "bf16")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help="latent / subset seed")
     e.add_argument("--json", type=Path, help="write numbers + protocol here (must not exist unless --overwrite)")
     e.add_argument(
-        "--variant", default="bf16", choices=("fp32", "fp32-frozen", "bf16"), help="Inception variant (default bf16)"
+        "--variant",
+        default="auto",
+        choices=INCEPTION_VARIANTS,
+        help="Inception variant (default auto: bf16 where the hardware has it, else fp32-frozen)",
     )
     e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
@@ -75,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                    "fashion-dcgan)")  # fmt: skip
     b.add_argument("--runs", nargs="+", type=Path, default=None, help="fid: also measure these existing runs")
     b.add_argument("--minutes", type=float, default=10.0, help="fid: training budget per preset (default 10)")
-    b.add_argument("--variant", default="bf16", choices=("fp32", "fp32-frozen", "bf16"), help="fid: Inception variant")
+    b.add_argument("--variant", default="auto", choices=INCEPTION_VARIANTS, help="fid: Inception variant")
 
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")

@@ -79,7 +79,7 @@ def evaluate(
     against: ImageSet,
     metrics: tuple[str, ...],
     *,
-    variant: str = "bf16",
+    variant: str = "auto",
     device: str = "cpu",
     kid_subsets: int = 100,
     seed: int = 0,
@@ -96,13 +96,14 @@ def evaluate(
         report.protocol["domain"] = {"dataset": dataset, **domain.protocol(dataset)}
     wanted = [m for m in metrics if m in INCEPTION_METRICS]
     if wanted:
-        from ganforge.metrics.inception import InceptionFeatures, protocol
+        from ganforge.metrics.inception import InceptionFeatures, protocol, resolve_variant
 
         if source.images.shape[-3:-1] != against.images.shape[-3:-1]:
             raise GanforgeError(
                 f"image sizes differ: {source.name} is {source.images.shape[1]}x{source.images.shape[2]}, "
                 f"{against.name} is {against.images.shape[1]}x{against.images.shape[2]}; compare like with like"
             )
+        variant = resolve_variant(variant, device)
         extractor = InceptionFeatures(variant, device=device)
         proto = protocol(variant)
         report.protocol["inception"] = proto

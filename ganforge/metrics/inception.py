@@ -35,9 +35,14 @@ WEIGHTS_NAME = "default_1.pt"
 WEIGHTS_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
 INPUT_SIZE = 299
 FEATURES = 2048
-#: ``fp32``: the network as shipped. ``fp32-frozen``: fp32, channels_last, frozen graph (constants folded).
-#: ``bf16``: bf16 autocast, channels_last, frozen graph.
-VARIANTS = ("fp32", "fp32-frozen", "bf16")
+#: How each variant runs the network (see :func:`_optimized_graph`); written into the protocol, so the feature
+#: cache keys change whenever a variant's computation does.
+VARIANTS: dict[str, str] = {
+    "fp32": "fp32 TorchScript as shipped",
+    "fp32-frozen": "fp32, frozen graph, batch norm folded into the convolutions, channels_last",
+    "bf16-autocast": "bf16 autocast over the frozen fp32 graph, channels_last",
+    "bf16": "frozen graph, batch norm folded in fp32, then bf16 weights and activations, channels_last",
+}
 
 
 def weights_path() -> Path:
@@ -79,6 +84,7 @@ def protocol(variant: str) -> dict[str, Any]:
         "resize": f"bilinear {INPUT_SIZE}x{INPUT_SIZE}, align_corners=False, no antialias",
         "input_scaling": "(x - 128) / 128",
         "variant": variant,
+        "variant_computation": VARIANTS[variant],
     }
 
 
@@ -94,28 +100,78 @@ def preprocess(images: np.ndarray) -> Tensor:
     return (x - 128.0) / 128.0
 
 
+def resolve_variant(variant: str, device: str | torch.device = "cpu") -> str:
+    """``auto`` -> ``bf16`` where bf16 is native (CUDA with bf16; CPUs with AMX or AVX512-BF16), else
+    ``fp32-frozen``; other names are checked and returned."""
+    if variant != "auto":
+        if variant not in VARIANTS:
+            raise GanforgeError(f"unknown Inception variant {variant!r}; choose auto or one of {', '.join(VARIANTS)}")
+        return variant
+    if torch.device(device).type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32-frozen"
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    native = any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+    return "bf16" if native else "fp32-frozen"
+
+
+def _optimized_graph(net: torch.jit.ScriptModule, dtype: torch.dtype) -> torch.jit.ScriptModule:
+    """Freezes the shipped network for inference on CPU or GPU, computing in ``dtype``.
+
+    The port computes every layer as ``conv2d(x, weight.to(x.dtype))`` -> ``batch_norm`` -> ``relu`` and calls
+    ``.contiguous()`` on every branch of the mixed blocks. On the frozen (inlined, constant) graph this removes
+    the weight casts and the ``contiguous`` calls (which would turn channels_last activations back to NCHW), folds
+    each batch norm into its convolution in fp32, and only then stores the folded weights in ``dtype``: 94
+    ``conv2d -> relu`` pairs, 11 concatenations and 14 pools remain. The result is checked against the shipped
+    network by the tests and by ``benchmarks/eval_speed.py``.
+    """
+    frozen = torch.jit.freeze(net.eval().to(memory_format=torch.channels_last))  # type: ignore[call-overload]
+    graph = frozen.graph
+    for node in list(graph.nodes()):
+        weight_cast = node.kind() == "aten::to" and node.inputsAt(0).node().kind() == "prim::Constant"
+        if node.kind() == "aten::contiguous" or weight_cast:
+            node.output().replaceAllUsesWith(node.inputsAt(0))
+            node.destroy()
+    torch._C._jit_pass_fold_frozen_conv_bn(graph)
+    torch._C._jit_pass_dce(graph)
+    left = {n.kind() for n in graph.nodes()} & {"aten::batch_norm", "aten::contiguous", "aten::to"}
+    if left:
+        raise GanforgeError(f"could not simplify the Inception graph ({', '.join(sorted(left))} left); "
+                            "use --variant fp32")  # fmt: skip
+    if dtype != torch.float32:
+        for node in graph.nodes():
+            if node.kind() == "prim::Constant" and node.output().type().kind() == "TensorType":
+                t = node.t("value")
+                if t.is_floating_point():
+                    t = t.to(dtype)
+                    node.t_("value", t.contiguous(memory_format=torch.channels_last) if t.dim() == 4 else t)
+    return frozen
+
+
 class InceptionFeatures:
     """Callable ``uint8 [N, H, W, C] -> float64 [N, 2048]`` pool3 features.
 
     Args:
-        variant: ``fp32`` (as shipped), ``fp32-frozen`` or ``bf16`` (see :data:`VARIANTS`; speed and FID
-            agreement measured by ``benchmarks/eval_speed.py``, recorded in docs/EVALUATION.md).
+        variant: ``fp32`` (as shipped), ``fp32-frozen``, ``bf16-autocast``, ``bf16`` (see :data:`VARIANTS`;
+            speed and FID agreement measured by ``benchmarks/eval_speed.py``, recorded in docs/EVALUATION.md)
+            or ``auto`` (:func:`resolve_variant`).
         device: Where the network runs.
         batch_size: Images per forward pass.
     """
 
     def __init__(self, variant: str = "fp32", *, device: str | torch.device = "cpu", batch_size: int = 50) -> None:
-        if variant not in VARIANTS:
-            raise GanforgeError(f"unknown Inception variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+        variant = resolve_variant(variant, device)
         self.variant = variant
         self.device = torch.device(device)
         self.batch_size = batch_size
+        self.dtype = torch.bfloat16 if variant == "bf16" else torch.float32
         with warnings.catch_warnings():  # the weights only exist as TorchScript; its deprecation is not ours to fix
             warnings.filterwarnings("ignore", message=r".*torch\.jit\.load", category=DeprecationWarning)
             warnings.filterwarnings("ignore", message=r".*torch\.jit\.freeze", category=DeprecationWarning)
             net = torch.jit.load(str(_verified_path()), map_location=self.device).eval()
-            if variant != "fp32":
+            if variant == "bf16-autocast":
                 net = torch.jit.freeze(net.to(memory_format=torch.channels_last))
+            elif variant != "fp32":
+                net = _optimized_graph(net, self.dtype)
         self.net = net
 
     @torch.inference_mode()
@@ -124,8 +180,8 @@ class InceptionFeatures:
         for start in range(0, len(images), self.batch_size):
             x = preprocess(images[start : start + self.batch_size]).to(self.device)
             if self.variant != "fp32":
-                x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.variant == "bf16"):
+                x = x.to(self.dtype).contiguous(memory_format=torch.channels_last)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.variant == "bf16-autocast"):
                 f = self.net(x)
             out[start : start + len(x)] = f.float().cpu().numpy()
         return out

@@ -59,7 +59,7 @@ class GeneratorMonitor:
             if self._extractor is None:  # loaded once per run: the network is 87 MB and checksummed
                 from ganforge.metrics.inception import InceptionFeatures
 
-                self._extractor = InceptionFeatures("bf16")
+                self._extractor = InceptionFeatures("auto")
             if self._inception_ref is None:
                 ref = self.reference.images[: self.inception_samples]
                 self._inception_ref = GaussianStats.of(self._extractor(ref))
