@@ -12,6 +12,7 @@ import logging
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,13 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
     return array
 
 
+def _lr_schedule(cfg: RunConfig) -> Callable[[int], float] | None:
+    if cfg.optim.lr_decay == "none":
+        return None
+    total = cfg.train.steps
+    return lambda step: max(0.0, 1.0 - step / total)  # linear to 0 at train.steps
+
+
 def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     device = resolve_device(cfg.train.device)
     configure_threads(cfg.train.threads)
@@ -185,6 +193,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         precision=resolve_precision(cfg.train.precision, device),
         ema=ema,
         images_per_step=cfg.optim.batch_size * cfg.optim.n_critic,
+        lr_schedule=_lr_schedule(cfg),
     )
     return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
 

@@ -105,6 +105,9 @@ class OptimConfig:
         beta1: Adam β1 (0.5 in DCGAN; 0 for WGAN-GP).
         beta2: Adam β2.
         n_critic: Discriminator steps per generator step (5 for WGAN / WGAN-GP).
+        lr_decay: ``none``, or ``linear``: both learning rates fall linearly from their value at step 0 to 0 at
+            ``train.steps`` (a pure function of the step, so resuming is exact; extending a run with
+            ``--resume --steps`` stretches the rest of the schedule).
     """
 
     batch_size: int = 64
@@ -113,6 +116,7 @@ class OptimConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     n_critic: int = 1
+    lr_decay: Literal["none", "linear"] = "none"
 
 
 @dataclass(frozen=True)

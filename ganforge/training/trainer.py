@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -70,6 +70,9 @@ class Trainer:
         precision: ``fp32`` or ``bf16`` (autocast; parameters, gradients and optimiser state stay fp32).
         ema: Optional EMA of one module, updated after every step.
         images_per_step: Real images consumed per step, for the images/s figure.
+        lr_schedule: ``step -> factor`` applied to every optimiser's base learning rate before each step
+            (``None`` = constant rates). The base rates live in the param groups (``base_lr``), so they are
+            checkpointed and a rollback's scaling persists.
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class Trainer:
         precision: str = "fp32",
         ema: EMA | None = None,
         images_per_step: int = 0,
+        lr_schedule: Callable[[int], float] | None = None,
     ) -> None:
         if precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
@@ -90,6 +94,7 @@ class Trainer:
         self.precision = precision
         self.ema = ema
         self.images_per_step = images_per_step
+        self.lr_schedule = lr_schedule
         self._stats = _Accumulator()
         self._finite = torch.ones((), dtype=torch.bool, device=device)
         self._bad_phases: set[str] = set()
@@ -109,6 +114,11 @@ class Trainer:
 
     def step(self, step: int) -> None:
         """Runs every due phase for training step ``step`` (0-based)."""
+        if self.lr_schedule is not None:
+            factor = self.lr_schedule(step)
+            for opt in self.optimizers().values():
+                for group in opt.param_groups:
+                    group["lr"] = group.setdefault("base_lr", group["lr"]) * factor
         for phase in self.phases:
             if step % phase.interval:
                 continue
@@ -155,9 +165,11 @@ class Trainer:
 
     def scale_learning_rates(self, factor: float) -> None:
         """Multiplies every optimiser's learning rate by ``factor`` (used after a rollback)."""
-        for phase in self.phases:
-            for group in phase.optimizer.param_groups:
+        for opt in self.optimizers().values():  # once per optimiser: D and D_r1 share one
+            for group in opt.param_groups:
                 group["lr"] = group["lr"] * factor
+                if "base_lr" in group:
+                    group["base_lr"] = group["base_lr"] * factor
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """Distinct optimisers by the name of the first phase using each."""

@@ -1,6 +1,7 @@
 """A short real training run on real MNIST, and what it leaves in its run directory."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,34 @@ def test_nonfinite_loss_rolls_back_with_lower_lr(tmp_path: Path, monkeypatch: py
         ganforge.train(
             "mnist-mlp", run_dir=tmp_path / "b", overrides={**overrides, "train.on_nonfinite": "stop"}, progress=False
         )
+
+
+def test_linear_lr_decay_reaches_zero_and_resumes_exactly(tmp_path: Path) -> None:
+    overrides = {
+        "train.steps": 20,
+        "train.log_every": 5,
+        "train.checkpoint_every": 10,
+        "data.limit": 256,
+        "optim.lr_decay": "linear",
+        "loss.r1_gamma": 1.0,
+        "loss.r1_interval": 4,
+        "train.precision": "fp32",
+    }
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "a", overrides=overrides, progress=False)
+    tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
+    for name in ("D", "G"):
+        group = meta["optimizers"][name]["param_groups"][0]
+        assert group["base_lr"] == pytest.approx(2e-4) and group["lr"] == pytest.approx(2e-4 / 20)  # last step: 1/20
+    # Resumed from the step-10 checkpoint: the same weights at step 20, bit for bit (the rate is a function of
+    # the step and of the checkpointed base rate).
+    copy = tmp_path / "b"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns(".lock"))
+    shutil.rmtree(copy / "checkpoints" / "step_0000020")
+    (copy / "checkpoints" / "latest").write_text("step_0000010\n")
+    ganforge.resume(copy, progress=False)
+    resumed, meta_b, _ = ckpt.load_latest(copy / "checkpoints")
+    assert meta_b["step"] == 20
+    assert all(torch.equal(tensors[k], resumed[k]) for k in tensors if k.startswith("model."))
 
 
 def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) -> None:
