@@ -49,10 +49,14 @@ def run_fid(
     seed: int = 0,
     variant: str = "auto",
     runs: list[Path] | None = None,
+    overrides: list[str] | None = None,
 ) -> list[FIDResult]:
-    """Trains every preset for ``minutes`` under ``out`` (or measures existing ``runs``) and measures FID."""
+    """Trains every preset for ``minutes`` under ``out`` (or measures existing ``runs``) and measures FID.
+
+    ``overrides`` (``["train.threads=1"]``) apply to every training run, before the budget settings.
+    """
     import ganforge
-    from ganforge.config import load_preset
+    from ganforge.config import load_preset, parse_overrides
     from ganforge.metrics.evaluate import evaluate
     from ganforge.metrics.sources import load_source
 
@@ -60,10 +64,11 @@ def run_fid(
         raise GanforgeError(f"{out} exists; benchmarks never overwrite runs: choose a new --out")
     if minutes <= 0 and not runs:
         raise GanforgeError("--minutes must be > 0: the benchmark states its CPU budget")
+    extra = parse_overrides(overrides or [])
     todo: list[tuple[str, Path | None]] = [(p, None) for p in presets] + [(str(r), r) for r in runs or []]
     for name, existing in todo:  # validate everything before the first (long) training starts
         if existing is None:
-            cfg = load_preset(name)
+            cfg = load_preset(name, extra)
             if cfg.data.name not in PUBLISHED:
                 raise GanforgeError(f"preset {name!r} trains on {cfg.data.name}; this benchmark covers "
                                     f"{', '.join(PUBLISHED)}")  # fmt: skip
@@ -72,8 +77,8 @@ def run_fid(
     results = []
     for name, existing in todo:
         if existing is None:
-            run = ganforge.train(name, run_dir=out / name, overrides={"train.seed": seed, "train.max_minutes": minutes,
-                                                                      "train.steps": NO_STEP_LIMIT})  # fmt: skip
+            budget = {**extra, "train.seed": seed, "train.max_minutes": minutes, "train.steps": NO_STEP_LIMIT}
+            run = ganforge.train(name, run_dir=out / name, overrides=budget)
         else:
             run = existing
         cfg = json.loads((run / "config.json").read_text())

@@ -41,10 +41,16 @@ class SeedResult:
 
 
 def run_modes2d(
-    out: Path, *, seeds: list[int], steps: int | None = None, datasets: tuple[str, ...] = ("ring8", "grid25")
+    out: Path,
+    *,
+    seeds: list[int],
+    steps: int | None = None,
+    datasets: tuple[str, ...] = ("ring8", "grid25"),
+    overrides: list[str] | None = None,
 ) -> list[SeedResult]:
     """Trains each dataset's preset once per seed under ``out`` and measures 2,500 samples of each."""
     import ganforge
+    from ganforge.config import parse_overrides
     from ganforge.data import load_points
     from ganforge.metrics.modes2d import mode_metrics
 
@@ -54,11 +60,11 @@ def run_modes2d(
     for dataset in datasets:
         truth = load_points(dataset, "train")
         for seed in seeds:
-            overrides: dict[str, Any] = {"train.seed": seed}
+            extra: dict[str, Any] = {**parse_overrides(overrides or []), "train.seed": seed}
             if steps is not None:
-                overrides["train.steps"] = steps
+                extra["train.steps"] = steps
             started = time.perf_counter()
-            run = ganforge.train(f"{dataset}-gan", run_dir=out / f"{dataset}-seed{seed}", overrides=overrides)
+            run = ganforge.train(f"{dataset}-gan", run_dir=out / f"{dataset}-seed{seed}", overrides=extra)
             points, _ = ganforge.generate(ganforge.load_generator(run), 2500, seed=10_000 + seed)
             m = mode_metrics(points, truth.modes, truth.std)
             results.append(

@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "(VEEGAN, PacGAN). fid: Inception FID per preset after --minutes of CPU (Are GANs Created Equal?).",
     )
     b.add_argument("suite", choices=("modes2d", "stacked-mnist", "fid"), help="which benchmark")
+    b.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run it trains")
     b.add_argument("--out", type=Path, required=True, help="new folder for the runs")
     b.add_argument("--json", type=Path, help="write the result rows here")
     b.add_argument("--seeds", type=int, default=None, help="modes2d / stacked-mnist: seeds 0..N-1 (default 5 / 3)")
@@ -78,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--samples", type=int, default=None, help="stacked-mnist (26000) / fid (10000): images measured")
     b.add_argument("--presets", nargs="+", default=None, help="fid: presets to train (default mnist-mlp mnist-dcgan "
                    "fashion-dcgan)")  # fmt: skip
-    b.add_argument("--runs", nargs="+", type=Path, default=None, help="fid: also measure these existing runs")
+    b.add_argument("--runs", nargs="+", type=Path, default=None, help="fid / stacked-mnist: measure these existing "
+                   "runs (stacked-mnist: instead of training, unless --seeds is given)")  # fmt: skip
     b.add_argument("--minutes", type=float, default=10.0, help="fid: training budget per preset (default 10)")
     b.add_argument("--variant", default="auto", choices=INCEPTION_VARIANTS, help="fid: Inception variant")
 
@@ -209,12 +211,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.suite == "modes2d":
         from ganforge.bench.modes2d import modes2d_table, run_modes2d
 
-        rows2d = run_modes2d(args.out, seeds=list(range(seeds)), steps=args.steps)
+        rows2d = run_modes2d(args.out, seeds=list(range(seeds)), steps=args.steps, overrides=args.overrides)
         table, results = modes2d_table(rows2d), list(rows2d)
     elif args.suite == "stacked-mnist":
         from ganforge.bench.stacked import run_stacked, stacked_table
 
-        rows_s = run_stacked(args.out, seeds=list(range(seeds)), steps=args.steps, samples=args.samples or 26_000)
+        samples = args.samples or 26_000
+        seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
+        rows_s = run_stacked(args.out, seeds=seed_list, steps=args.steps, samples=samples, overrides=args.overrides,
+                             runs=args.runs)  # fmt: skip
         table, results = stacked_table(rows_s), list(rows_s)
     else:
         from ganforge.bench.fid import fid_table, run_fid
@@ -222,7 +227,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
         presets = args.presets if args.presets is not None else default
         rows_f = run_fid(args.out, presets=presets, minutes=args.minutes, samples=args.samples or 10_000,
-                         variant=args.variant, runs=args.runs)  # fmt: skip
+                         variant=args.variant, runs=args.runs, overrides=args.overrides)  # fmt: skip
         table, results = fid_table(rows_f), list(rows_f)
     print(table)
     if args.json is not None:

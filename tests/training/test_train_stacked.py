@@ -49,18 +49,25 @@ def test_bench_stacked_prints_real_floor_and_papers(tmp_path: Path, capsys: pyte
     assert rows[0]["modes_covered"] > 300  # 400 real stacks: ~330 distinct modes
     assert rows[1]["modes_covered"] < rows[0]["modes_covered"]  # 20 steps of training are far from it
     assert main(args) == 2  # --json (and --out) exist: nothing is overwritten
+    # An existing run (e.g. one extended with --resume) is measured as it is: same generator, same numbers.
+    assert main(["bench", "stacked-mnist", "--runs", str(out / "seed0"), "--samples", "400", "--out", "unused"]) == 0
+    row = f"| {out / 'seed0'} (20 steps) | {rows[1]['modes_covered']} | {rows[1]['kl']:.3f} |"
+    assert row in capsys.readouterr().out
+    assert main(["bench", "stacked-mnist", "--runs", str(tmp_path), "--out", "unused"]) == 2  # not a run
 
 
 def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, js = tmp_path / "bench", tmp_path / "f.json"
-    args = ["bench", "fid", "--presets", "mnist-mlp", "--minutes", "0.03", "--samples", "40", "--out", str(out),
-            "--json", str(js)]  # fmt: skip
+    args = ["bench", "fid", "train.threads=1", "--presets", "mnist-mlp", "--minutes", "0.03", "--samples", "40",
+            "--out", str(out), "--json", str(js)]  # fmt: skip
     assert main(args) == 0
     table = capsys.readouterr().out
     assert "| mnist | WGAN | large search | - | 6.7 |" in table and "ganforge mnist-mlp" in table
     (row,) = json.loads(js.read_text())
     assert row["preset"] == "mnist-mlp" and row["minutes"] == 0.03 and row["samples"] == 40
     assert 0 < row["steps"] < 20_000 and row["fid"] > 50  # ~2 s of training: far from the data
+    config = json.loads((out / "mnist-mlp" / "config.json").read_text())
+    assert config["train"]["threads"] == 1 and config["train"]["max_minutes"] == 0.03  # override + budget
     # Existing runs are measured as they are; a preset on other data is refused before anything trains.
     again = ["bench", "fid", "--runs", str(out / "mnist-mlp"), "--samples", "40", "--out", str(tmp_path / "b")]
     assert main(again) == 0
