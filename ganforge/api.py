@@ -159,7 +159,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes
     )
     D = family.discriminator(
-        channels=c,
+        channels=c * cfg.model.pack,  # PacGAN: `pack` samples concatenated along the channels
         resolution=h,
         width=cfg.model.d_width,
         num_classes=num_classes,
@@ -180,6 +180,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         r1_gamma=cfg.loss.r1_gamma,
         r1_interval=cfg.loss.r1_interval,
         num_classes=num_classes,
+        pack=cfg.model.pack,
     )
     recipe = GANRecipe(G, D, spec, data, hyper, noise)
     betas = (cfg.optim.beta1, cfg.optim.beta2)

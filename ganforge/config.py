@@ -64,6 +64,9 @@ class ModelConfig:
         d_norm: Discriminator normalisation: ``auto`` (the family's default: BatchNorm for DCGAN unless
             spectral norm), ``batch``, ``layer`` (per-sample; use with gradient penalties), ``none``.
         conditional: Condition G and D on the dataset's class labels.
+        pack: PacGAN packing (Lin et al. 2018): D judges ``pack`` samples at once, concatenated along the
+            channels (points: along the coordinates), so a batch of ``optim.batch_size`` samples is
+            ``batch_size / pack`` decisions; penalises mode collapse. 1 = off.
     """
 
     name: str = "dcgan"
@@ -73,6 +76,7 @@ class ModelConfig:
     spectral_norm: bool = False
     d_norm: Literal["auto", "batch", "layer", "none"] = "auto"
     conditional: bool = False
+    pack: int = 1
 
 
 @dataclass(frozen=True)
@@ -345,6 +349,12 @@ def validate(cfg: RunConfig) -> None:
         (cfg.train.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (cfg.train.sample_grid >= 1, "train.sample_grid must be >= 1"),
         (cfg.model.z_dim >= 1, "model.z_dim must be >= 1"),
+        (cfg.model.pack >= 1, "model.pack must be >= 1 (1 = no packing)"),
+        (
+            cfg.optim.batch_size % cfg.model.pack == 0,
+            f"optim.batch_size={cfg.optim.batch_size} must be a multiple of model.pack={cfg.model.pack}",
+        ),
+        (cfg.model.pack == 1 or not cfg.model.conditional, "model.pack > 1 needs an unconditional model"),
         (cfg.model.g_width >= 1 and cfg.model.d_width >= 1, "model.g_width and model.d_width must be >= 1"),
         (cfg.data.channels in (None, 1, 3), "data.channels must be 1, 3 or null"),
         (cfg.data.resolution is None or cfg.data.resolution >= 4, "data.resolution must be >= 4 or null"),

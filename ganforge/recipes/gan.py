@@ -36,6 +36,7 @@ class GANHyper:
         r1_gamma: R1 weight γ (0 disables the phase).
         r1_interval: Steps between R1 phases.
         num_classes: Classes to condition on (0 = unconditional).
+        pack: PacGAN packing degree: D sees ``pack`` consecutive samples concatenated along dim 1.
     """
 
     batch_size: int
@@ -46,6 +47,7 @@ class GANHyper:
     r1_gamma: float = 0.0
     r1_interval: int = 16
     num_classes: int = 0
+    pack: int = 1
 
 
 class GANRecipe:
@@ -77,11 +79,20 @@ class GANRecipe:
         self.hyper = hyper
         self.noise = noise
         self.device = data.images.device
+        self._channels_last = data.images.is_contiguous(memory_format=torch.channels_last) and data.images.ndim == 4
 
     # --------------------------------------------------------------------------------- helpers
     def _real(self, index: int) -> tuple[Tensor, Tensor | None]:
         x, y = self.data.batch(index, self.hyper.batch_size)  # [B, C, H, W] in [-1, 1], [B] | None
         return x, (y if self.hyper.num_classes else None)
+
+    def _pack(self, x: Tensor) -> Tensor:
+        """``[B, C, ...]`` -> ``[B / pack, pack · C, ...]`` (Lin et al. 2018): each D input holds ``pack`` samples."""
+        m = self.hyper.pack
+        if m == 1:
+            return x
+        packed = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
+        return packed.contiguous(memory_format=torch.channels_last) if x.ndim == 4 and self._channels_last else packed
 
     def _latents(self, labels: Tensor | None) -> Tensor:
         n = self.hyper.batch_size if labels is None else labels.shape[0]
@@ -102,20 +113,20 @@ class GANRecipe:
         real, labels = self._real(step * self.hyper.n_critic + repeat)
         with torch.no_grad():
             fake = self.G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
-        real_scores = self.D(real, labels)  # [B]
-        fake_scores = self.D(fake, labels)  # [B]
+        real_scores = self.D(self._pack(real), labels)  # [B / pack]
+        fake_scores = self.D(self._pack(fake), labels)  # [B / pack]
         loss = self.loss.d_loss(real_scores, fake_scores)
         stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
         if self.hyper.gp_weight > 0:
             # Gulrajani et al. 2017, eq. 3: λ E[(||∇D(x̂)||₂ − 1)²] on real/fake interpolates.
-            gp = gradient_penalty(lambda x: self.D(x, labels), real, fake, generator=self.noise)
+            gp = gradient_penalty(lambda x: self.D(x, labels), self._pack(real), self._pack(fake), generator=self.noise)
             loss = loss + self.hyper.gp_weight * gp
             stats["gp"] = gp.detach()
         return loss, stats
 
     def r1_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
         real, labels = self._real(step * self.hyper.n_critic + repeat)
-        real = real.detach().requires_grad_(True)
+        real = self._pack(real).detach().requires_grad_(True)  # R1 on what D sees: packed inputs
         scores = self.D(real, labels)
         # Mescheder et al. 2018, eq. 9: γ/2 E[||∇D(x)||²], scaled by the interval (lazy regularisation).
         penalty = r1_penalty(scores, real)
@@ -128,7 +139,7 @@ class GANRecipe:
                 0, self.hyper.num_classes, (self.hyper.batch_size,), device=self.device, generator=self.noise
             )
         fake = self.G(self._latents(labels), labels)  # [B, C, H, W]
-        fake_scores = self.D(fake, labels)  # [B], D frozen by the trainer
+        fake_scores = self.D(self._pack(fake), labels)  # [B / pack], D frozen by the trainer
         loss = self.loss.g_loss(fake_scores)
         return loss, {"loss_G": loss.detach()}
 
