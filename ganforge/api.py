@@ -155,8 +155,10 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     check_eval_config(cfg, array)
     num_classes = array.num_classes if cfg.model.conditional else 0
     torch.manual_seed(cfg.train.seed)  # weight initialisation
+    # Point models work in standardised units: the data's coordinate std is their fixed output / input scale.
+    scale: dict[str, Any] = {"scale": float(array.points.std())} if isinstance(array, PointArray) else {}
     G = family.generator(
-        z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes
+        z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes, **scale
     )
     D = family.discriminator(
         channels=c * cfg.model.pack,  # PacGAN: `pack` samples concatenated along the channels
@@ -165,6 +167,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         num_classes=num_classes,
         spectral_norm=cfg.model.spectral_norm,
         norm=cfg.model.d_norm,
+        **scale,
     )
     memory_format = torch.channels_last if cfg.train.channels_last else torch.contiguous_format
     G = G.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]

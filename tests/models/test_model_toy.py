@@ -7,6 +7,7 @@ import torch
 
 from ganforge.errors import ConfigError
 from ganforge.models import MODELS, load_pretrained, save_pretrained
+from ganforge.models.toy import PointDiscriminator, PointGenerator
 
 
 def test_shapes_and_round_trip(tmp_path: Path) -> None:
@@ -36,3 +37,19 @@ def test_wrong_inputs() -> None:
     D = fam.discriminator(channels=2, resolution=1, width=16)
     with pytest.raises(ValueError, match=r"expected points \[B, 2\]"):
         D(torch.zeros(4, 1, 28, 28))
+
+
+def test_scale_makes_the_networks_work_in_standardised_units() -> None:
+    nets = {}
+    for scale in (1.0, 2.5):
+        torch.manual_seed(0)
+        nets[scale] = (
+            PointGenerator(z_dim=4, channels=2, resolution=1, width=8, scale=scale),
+            PointDiscriminator(channels=2, resolution=1, width=8, scale=scale),
+        )
+    z, x = torch.randn(5, 4), torch.randn(5, 2)
+    assert torch.allclose(nets[2.5][0](z), 2.5 * nets[1.0][0](z))  # same weights: outputs scaled
+    assert torch.allclose(nets[2.5][1](2.5 * x), nets[1.0][1](x))  # inputs divided
+    assert nets[2.5][0].config["scale"] == 2.5 and nets[2.5][1].config["scale"] == 2.5
+    with pytest.raises(ConfigError, match="scale must be > 0"):
+        PointGenerator(z_dim=4, channels=2, resolution=1, width=8, scale=0.0)

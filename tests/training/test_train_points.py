@@ -39,6 +39,7 @@ def test_generator_moves_towards_the_ring(ring_run: Path) -> None:
     assert abs(np.median(radius) - 1.0) < 0.35
     truth = load_points("ring8")
     assert mode_metrics(points, truth.modes, truth.std).num_modes == 8
+    assert G.config["scale"] == pytest.approx(float(truth.points.std()))  # ≈ 0.707: standardised units
 
 
 def test_sample_points_npz_and_png(ring_run: Path, tmp_path: Path) -> None:
