@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("source", help="what to measure")
     e.add_argument("--against", metavar="REF", help="reference (default: the source dataset's test split)")
-    e.add_argument("--metrics", default=None, help="comma list of fid,kid,pr,dc,domain (default: all that apply)")
+    e.add_argument("--metrics", default=None, help="comma list of fid,kid,pr,dc,domain,modes (default: all that apply)")
     e.add_argument("--n", type=int, default=None, help="images per side (generated: default 10000; real: all)")
     e.add_argument("--seed", type=int, default=0, help="latent / subset seed")
     e.add_argument("--json", type=Path, help="write numbers + protocol here (must not exist unless --overwrite)")
@@ -181,9 +181,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         args.against = f"{source.dataset}:test"
     against = load_source(args.against, n=None, seed=args.seed, device=device)
     if args.metrics is None:
-        gray28 = source.images.shape[1:] == (28, 28, 1)
-        known = (source.dataset or against.dataset) is not None
-        metrics = tuple(m for m in METRICS if m != "domain" or (gray28 and known))
+        dataset = against.dataset or source.dataset
+        applies = {
+            "domain": source.images.shape[1:] == (28, 28, 1) and dataset in ("mnist", "fashion-mnist"),
+            "modes": source.images.shape[1:] == (28, 28, 3) and dataset == "stacked-mnist",
+        }
+        metrics = tuple(m for m in METRICS if applies.get(m, True))
     else:
         metrics = parse_metrics(args.metrics)
     report = evaluate(source, against, metrics, variant=args.variant, device=device, seed=args.seed)

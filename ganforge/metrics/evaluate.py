@@ -8,6 +8,8 @@ Metric names (``--metrics``):
 - ``dc``: density / coverage on Inception features, k = 5.
 - ``domain``: MNIST / Fashion-MNIST only: domain FD, classifier score (the Inception Score formula with
   the domain classifier; the TF-Inception port has no logits), classes covered, class KL, confidence.
+- ``modes``: Stacked MNIST only (28×28 RGB): modes covered of 1,000, KL to uniform, mean confidence
+  (:mod:`ganforge.metrics.stacked`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ganforge.metrics.kid import kernel_distance
 from ganforge.metrics.prdc import density_coverage, precision_recall
 from ganforge.metrics.sources import ImageSet
 
-METRICS = ("fid", "kid", "pr", "dc", "domain")
+METRICS = ("fid", "kid", "pr", "dc", "domain", "modes")
 INCEPTION_METRICS = ("fid", "kid", "pr", "dc")
 
 
@@ -66,7 +68,7 @@ def parse_metrics(text: str) -> tuple[str, ...]:
 
 def _domain_dataset(source: ImageSet, against: ImageSet) -> str:
     dataset = against.dataset or source.dataset
-    if dataset is None:
+    if dataset not in domain.CLASSIFIERS:
         raise GanforgeError(
             f"the domain metrics need MNIST or Fashion-MNIST; neither {source.name} nor {against.name} is known "
             "to be one: compare against mnist:test / fashion-mnist:test, or drop 'domain' from --metrics"
@@ -94,6 +96,17 @@ def evaluate(
         report.values.update({k: v for k, v in m.as_dict().items() if k != "class_histogram"})
         report.details["class_histogram"] = list(m.class_histogram)
         report.protocol["domain"] = {"dataset": dataset, **domain.protocol(dataset)}
+    if "modes" in metrics:
+        from ganforge.metrics.stacked import stacked_mode_metrics
+
+        if source.images.shape[1:] != (28, 28, 3):
+            raise GanforgeError(f"the 'modes' metric is for Stacked MNIST (28x28 RGB images); {source.name} has "
+                                f"images of shape {list(source.images.shape[1:])}")  # fmt: skip
+        sm = stacked_mode_metrics(source.images)
+        report.values.update(
+            {"modes_covered": sm.modes_covered, "mode_kl": sm.kl, "mode_confidence": sm.mean_confidence}
+        )
+        report.protocol["modes"] = {"dataset": "stacked-mnist", "per_channel": domain.protocol("mnist")}
     wanted = [m for m in metrics if m in INCEPTION_METRICS]
     if wanted:
         from ganforge.metrics.inception import InceptionFeatures, protocol, resolve_variant

@@ -21,8 +21,8 @@ from ganforge.data import DATASETS, load_dataset
 from ganforge.data.folder import list_images
 from ganforge.errors import GanforgeError
 
-#: Datasets with a shipped domain classifier (and splits addressable as ``name:split``).
-NAMED = ("mnist", "fashion-mnist")
+#: Datasets whose splits are addressable as ``name:split`` (and that domain / mode metrics know).
+NAMED = ("mnist", "fashion-mnist", "stacked-mnist")
 DEFAULT_GENERATED = 10_000
 
 
