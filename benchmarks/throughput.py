@@ -1,0 +1,176 @@
+"""Training throughput: the tutorial loop against ganforge's trainer, same model, loss and batch.
+
+    .venv/bin/python benchmarks/throughput.py --presets mnist-mlp mnist-dcgan --rounds 3 --steps 100 \
+        --json docs/throughput.json
+
+The *reference loop* is written the way the seeds and common tutorials (PyTorch-GAN's ``dcgan.py``) write
+it: a ``torch.utils.data.DataLoader`` over a map-style dataset that converts one uint8 image at a time
+(``ToTensor`` + ``Normalize`` by hand), fp32, contiguous tensors, G step then D step on ``G(z).detach()``,
+BCE-with-logits (the non-saturating loss) and ``.item()`` on both losses every step. ganforge runs its own
+trainer (``ganforge.api`` assembly of the preset: data on device, channels_last, precision ``auto``,
+statistics synced once per 50 steps). Both use the preset's G and D at batch 64 and all cores.
+
+Rounds alternate (reference, ganforge, reference, ...) because the machine is shared; the table gives the
+median images/s of each and the median of the per-round ratios. FLOPs per step come from
+``torch.utils.flop_counter`` on one ganforge step (forward + backward of every phase); achieved GFLOP/s =
+FLOPs/step x steps/s, shown against this machine's measured fp32 and bf16 matmul peak (a 2048^3 matmul,
+best of 5, same thread count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+from torch.utils.flop_counter import FlopCounterMode
+
+from ganforge.api import _assemble
+from ganforge.config import load_preset
+from ganforge.data import load_dataset
+from ganforge.models import MODELS
+
+BATCH = 64
+
+
+class TutorialMNIST(Dataset[tuple[torch.Tensor, int]]):
+    """Per-item conversion, as ``transforms.Compose([ToTensor(), Normalize([0.5], [0.5])])`` does."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self.images, self.labels = images, labels
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        x = torch.from_numpy(self.images[i]).permute(2, 0, 1).float().div(255.0)  # ToTensor
+        return (x - 0.5) / 0.5, int(self.labels[i])  # Normalize
+
+
+def reference_steps(name: str, steps: int, seed: int) -> float:
+    """Images/s of the tutorial loop on preset ``name``'s models (after 5 warm-up steps)."""
+    cfg = load_preset(name)
+    array = load_dataset(cfg.data.name, "train")
+    assert array.labels is not None
+    family = MODELS.get(cfg.model.name)
+    torch.manual_seed(seed)
+    c, h = array.channels, array.resolution[0]
+    G = family.generator(z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width)
+    D = family.discriminator(channels=c, resolution=h, width=cfg.model.d_width, norm=cfg.model.d_norm)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=(cfg.optim.beta1, cfg.optim.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=(cfg.optim.beta1, cfg.optim.beta2))
+    loader = DataLoader(TutorialMNIST(array.images, array.labels), batch_size=BATCH, shuffle=True, drop_last=True)
+    ones, zeros = torch.ones(BATCH), torch.zeros(BATCH)
+    started = 0.0
+    for done, (real, _) in enumerate(loader):
+        if done == 5:
+            started = time.perf_counter()
+        z = torch.randn(BATCH, cfg.model.z_dim)
+        opt_g.zero_grad()
+        fake = G(z)
+        g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
+        g_loss.backward()
+        opt_g.step()
+        opt_d.zero_grad()
+        d_loss = 0.5 * (
+            F.binary_cross_entropy_with_logits(D(real), ones)
+            + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros)
+        )
+        d_loss.backward()
+        opt_d.step()
+        g_loss.item(), d_loss.item()  # the per-step logging every tutorial does
+        if done + 1 == steps + 5:
+            break
+    return steps * BATCH / (time.perf_counter() - started)
+
+
+def ganforge_run(name: str, seed: int) -> Any:
+    cfg = load_preset(name, {"optim.batch_size": BATCH, "train.seed": seed, "train.threads": 0})
+    return _assemble(cfg, load_dataset(cfg.data.name, cfg.data.split))
+
+
+def ganforge_steps(run: Any, steps: int, first: int) -> float:
+    """Images/s of ganforge's trainer (after 5 warm-up steps), syncing statistics every 50 steps like the loop."""
+    trainer = run.trainer
+    for s in range(first, first + 5):
+        trainer.step(s)
+    trainer.pop_stats()
+    started = time.perf_counter()
+    for s in range(first + 5, first + 5 + steps):
+        trainer.step(s)
+        if (s + 1) % 50 == 0:
+            trainer.check_finite(s)
+            trainer.pop_stats()
+    trainer.pop_stats()
+    return steps * run.trainer.images_per_step / (time.perf_counter() - started)
+
+
+def flops_per_step(run: Any, step: int) -> int:
+    with FlopCounterMode(display=False) as counter:
+        run.trainer.step(step)
+    return int(counter.get_total_flops())
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048) -> float:
+    """Best-of-5 GFLOP/s of an ``n``³ matmul in ``dtype``."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b
+    best = 0.0
+    for _ in range(5):
+        started = time.perf_counter()
+        a @ b
+        best = max(best, 2 * n**3 / (time.perf_counter() - started) / 1e9)
+    return best
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--presets", nargs="+", default=["mnist-mlp", "mnist-dcgan"])
+    p.add_argument("--rounds", type=int, default=3, help="alternations of reference and ganforge")
+    p.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args()
+    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    rows = []
+    for name in args.presets:
+        run = ganforge_run(name, seed=0)
+        flops = flops_per_step(run, 0)
+        ref, ours, ratios = [], [], []
+        for r in range(args.rounds):
+            a = reference_steps(name, args.steps, seed=r)
+            b = ganforge_steps(run, args.steps, first=1 + r * (args.steps + 5))
+            ref.append(a)
+            ours.append(b)
+            ratios.append(b / a)
+        ips = statistics.median(ours)
+        gflops = flops * ips / BATCH / 1e9
+        rows.append({
+            "preset": name, "precision": run.trainer.precision, "reference_images_per_s": statistics.median(ref),
+            "ganforge_images_per_s": ips, "ratio_median": statistics.median(ratios), "ratios": ratios,
+            "flops_per_step": flops, "achieved_gflops": gflops,
+            "pct_fp32_peak": 100 * gflops / peaks["fp32"], "pct_bf16_peak": 100 * gflops / peaks["bf16"],
+        })  # fmt: skip
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch "
+          f"{torch.__version__}; batch {BATCH}; {args.rounds} rounds x {args.steps} steps; matmul peak fp32 "
+          f"{peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")  # fmt: skip
+    print("| preset | reference img/s | ganforge img/s | ratio (median) | precision | GFLOP/step | GFLOP/s | "
+          "% fp32 peak | % bf16 peak |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['preset']} | {r['reference_images_per_s']:.0f} | {r['ganforge_images_per_s']:.0f} | "
+              f"{r['ratio_median']:.2f}x | {r['precision']} | {r['flops_per_step'] / 1e9:.3f} | "
+              f"{r['achieved_gflops']:.0f} | {r['pct_fp32_peak']:.0f}% | {r['pct_bf16_peak']:.0f}% |")  # fmt: skip
+    if args.json is not None:
+        args.json.write_text(json.dumps({"peaks_gflops": peaks, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
