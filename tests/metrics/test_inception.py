@@ -108,3 +108,9 @@ def test_cache_survives_a_corrupt_entry(tmp_path: Path) -> None:
     c = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
     assert len(calls) == 2 and np.array_equal(a, b) and np.array_equal(b, c) and a.dtype == np.float64
     assert [p.name for p in tmp_path.iterdir()] == ["k.npy"]  # no temporaries left
+
+
+def test_cli_offers_exactly_the_package_variants() -> None:
+    from ganforge.cli.main import INCEPTION_VARIANTS
+
+    assert ("auto", *inception.VARIANTS) == INCEPTION_VARIANTS  # the parser keeps its own copy (no torch import)
