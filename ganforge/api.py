@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text
-from ganforge.hardware import native_bf16
+from ganforge.hardware import available_cpus, native_bf16
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
@@ -63,9 +62,8 @@ def resolve_precision(name: str, device: torch.device) -> str:
 
 
 def configure_threads(threads: int) -> int:
-    """Uses ``threads`` CPU threads, or every core this process may run on when 0."""
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = threads or available
+    """Uses ``threads`` CPU threads, or every CPU this process may use when 0 (affinity and container quota)."""
+    n = threads or available_cpus()
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
@@ -182,8 +180,11 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     )
     recipe = GANRecipe(G, D, spec, data, hyper, noise)
     betas = (cfg.optim.beta1, cfg.optim.beta2)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas)
+    # One fused kernel per optimiser step instead of a dozen passes over every parameter (5.4x faster on
+    # this CPU for the MLP GAN's 2M parameters; docs/PERFORMANCE.md). Same update rule as the default.
+    fused = device.type in ("cpu", "cuda")
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas, fused=fused)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas, fused=fused)
     ema = EMA(G, cfg.train.ema_decay, cfg.train.ema_start) if cfg.train.ema_decay > 0 else None
     trainer = Trainer(
         recipe.phases(opt_g, opt_d),

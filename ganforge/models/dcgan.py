@@ -20,6 +20,7 @@ from torch import nn
 from ganforge.models._common import check_images, check_int, check_labels, check_latent, check_norm, check_resolution
 from ganforge.models.family import MODELS, ModelFamily
 from ganforge.nn import ProjectionHead, apply_spectral_norm_, dcgan_init_
+from ganforge.nn.layout import flatten_features, like
 
 # resolution -> (side of the smallest feature map, number of 2x up/down steps)
 _LAYOUTS: dict[int, tuple[int, int]] = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
@@ -80,7 +81,7 @@ class DCGANGenerator(nn.Module):
         if self.embed is not None:
             z = torch.cat([z, self.embed(labels)], dim=1)  # [B, 2 * z_dim]
         h = self.project(z).view(-1, self.base_channels, self.base, self.base)  # [B, 2^(k-1) w, b, b]
-        h = torch.relu(self.project_norm(h))
+        h = torch.relu(self.project_norm(like(h, self.net[0].weight)))  # in the convs' layout, forward and back
         return self.net(h)  # [B, C, R, R] in [-1, 1]
 
 
@@ -149,7 +150,7 @@ class DCGANDiscriminator(nn.Module):
         """Scores images x [B, C, R, R] (+ labels [B] int64 if conditional) -> raw logits [B]."""
         check_images(x, self.channels, self.resolution)
         check_labels(labels, self.num_classes, x.shape[0])
-        h = self.net(x).flatten(1)  # [B, 2^(k-1) w * b * b]
+        h = flatten_features(self.net(x))  # [B, 2^(k-1) w * b * b]
         return self.head(h, labels)
 
 

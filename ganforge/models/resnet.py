@@ -20,6 +20,7 @@ from torch import nn
 from ganforge.models._common import check_images, check_int, check_labels, check_latent, check_norm, check_resolution
 from ganforge.models.family import MODELS, ModelFamily
 from ganforge.nn import DownResBlock, FirstDownResBlock, ProjectionHead, UpResBlock, apply_spectral_norm_, xavier_init_
+from ganforge.nn.layout import like
 
 # resolution -> (side of G's first feature map, number of up-blocks)
 _LAYOUTS: dict[int, tuple[int, int]] = {28: (7, 2), 32: (4, 3)}
@@ -67,6 +68,7 @@ class ResNetGenerator(nn.Module):
         check_latent(z, self.z_dim)
         check_labels(labels, self.num_classes, z.shape[0])
         h = self.project(z).view(-1, self.width, self.base, self.base)  # [B, w, b, b]
+        h = like(h, self.blocks[0].conv1.weight)  # in the convs' layout, forward and backward
         for block in self.blocks:
             h = block(h, labels)  # doubles H and W
         h = F.relu(self.out_norm(h))  # [B, w, R, R]

@@ -1,0 +1,47 @@
+"""CPU count under container quotas (cgroup v1 and v2 files written here) and the thread setting built on it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganforge import hardware
+from ganforge.api import configure_threads
+
+
+def test_cgroup_v2_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu.max").write_text("250000 100000\n")
+    assert hardware.cgroup_cpu_limit(tmp_path) == 3  # 2.5 CPUs of quota -> 3 threads
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert hardware.cgroup_cpu_limit(tmp_path) is None
+
+
+def test_cgroup_v1_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")
+    assert hardware.cgroup_cpu_limit(tmp_path) == 1
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert hardware.cgroup_cpu_limit(tmp_path) is None
+
+
+def test_no_cgroup_files_or_garbage_means_no_limit(tmp_path: Path) -> None:
+    assert hardware.cgroup_cpu_limit(tmp_path) is None
+    (tmp_path / "cpu.max").write_text("garbage\n")
+    assert hardware.cgroup_cpu_limit(tmp_path) is None
+
+
+def test_threads_follow_the_quota(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(hardware, "cgroup_cpu_limit", lambda: 1)
+        assert hardware.available_cpus() == 1
+        assert configure_threads(0) == 1 and torch.get_num_threads() == 1
+        monkeypatch.setattr(hardware, "cgroup_cpu_limit", lambda: None)
+        assert hardware.available_cpus() == len(os.sched_getaffinity(0))
+        assert configure_threads(2) == 2  # an explicit count wins
+    finally:
+        torch.set_num_threads(before)
