@@ -12,7 +12,7 @@ to the paper's 4x4 transposed conv on a 1x1 input. DCGAN init: weights N(0, 0.02
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -81,7 +81,9 @@ class DCGANGenerator(nn.Module):
         if self.embed is not None:
             z = torch.cat([z, self.embed(labels)], dim=1)  # [B, 2 * z_dim]
         h = self.project(z).view(-1, self.base_channels, self.base, self.base)  # [B, 2^(k-1) w, b, b]
-        h = torch.relu(self.project_norm(like(h, self.net[0].weight)))  # in the convs' layout, forward and back
+        h = torch.relu(
+            self.project_norm(like(h, cast(nn.ConvTranspose2d, self.net[0]).weight))
+        )  # in the convs' layout, forward and back
         return self.net(h)  # [B, C, R, R] in [-1, 1]
 
 

@@ -11,7 +11,7 @@ generators use class-conditional BatchNorm in the residual blocks (the SNGAN / c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -68,7 +68,7 @@ class ResNetGenerator(nn.Module):
         check_latent(z, self.z_dim)
         check_labels(labels, self.num_classes, z.shape[0])
         h = self.project(z).view(-1, self.width, self.base, self.base)  # [B, w, b, b]
-        h = like(h, self.blocks[0].conv1.weight)  # in the convs' layout, forward and backward
+        h = like(h, cast(UpResBlock, self.blocks[0]).conv1.weight)  # in the convs' layout, forward and backward
         for block in self.blocks:
             h = block(h, labels)  # doubles H and W
         h = F.relu(self.out_norm(h))  # [B, w, R, R]
