@@ -3,12 +3,12 @@
     .venv/bin/python benchmarks/throughput.py --presets mnist-mlp mnist-dcgan --rounds 3 --steps 100 \
         --json docs/throughput.json
 
-The *reference loop* is written the way the seeds and common tutorials (PyTorch-GAN's ``dcgan.py``) write
-it: a ``torch.utils.data.DataLoader`` over a map-style dataset that converts one uint8 image at a time
-(``ToTensor`` + ``Normalize`` by hand), fp32, contiguous tensors, G step then D step on ``G(z).detach()``,
-BCE-with-logits (the non-saturating loss) and ``.item()`` on both losses every step. ganforge runs its own
-trainer (``ganforge.api`` assembly of the preset: data on device, channels_last, precision ``auto``,
-statistics synced once per 50 steps). Both use the preset's G and D at batch 64 and all cores.
+The *reference loop* (``reference_loop.py``) is written the way the seeds and common tutorials (PyTorch-GAN's
+``dcgan.py``) write it: a ``torch.utils.data.DataLoader`` that converts one uint8 image at a time, fp32,
+G step then D step on ``G(z).detach()``, BCE-with-logits and ``.item()`` on both losses every step.
+ganforge runs its own trainer (``ganforge.api`` assembly of the preset: data on device, channels_last,
+precision ``auto``, fused Adam, statistics synced once per 50 steps).
+Both use the preset's G and D at batch 64 and all cores.
 
 Rounds alternate (reference, ganforge, reference, ...) because the machine is shared; the table gives the
 median images/s of each and the median of the per-round ratios. FLOPs per step come from
@@ -27,68 +27,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset
+from reference_loop import ReferenceLoop
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganforge.api import _assemble
 from ganforge.config import load_preset
 from ganforge.data import load_dataset
-from ganforge.models import MODELS
 
 BATCH = 64
 
 
-class TutorialMNIST(Dataset[tuple[torch.Tensor, int]]):
-    """Per-item conversion, as ``transforms.Compose([ToTensor(), Normalize([0.5], [0.5])])`` does."""
-
-    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
-        self.images, self.labels = images, labels
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        x = torch.from_numpy(self.images[i]).permute(2, 0, 1).float().div(255.0)  # ToTensor
-        return (x - 0.5) / 0.5, int(self.labels[i])  # Normalize
-
-
 def reference_steps(name: str, steps: int, seed: int) -> float:
-    """Images/s of the tutorial loop on preset ``name``'s models (after 5 warm-up steps)."""
-    cfg = load_preset(name)
-    array = load_dataset(cfg.data.name, "train")
-    assert array.labels is not None
-    family = MODELS.get(cfg.model.name)
-    torch.manual_seed(seed)
-    c, h = array.channels, array.resolution[0]
-    G = family.generator(z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width)
-    D = family.discriminator(channels=c, resolution=h, width=cfg.model.d_width, norm=cfg.model.d_norm)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=(cfg.optim.beta1, cfg.optim.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=(cfg.optim.beta1, cfg.optim.beta2))
-    loader = DataLoader(TutorialMNIST(array.images, array.labels), batch_size=BATCH, shuffle=True, drop_last=True)
-    ones, zeros = torch.ones(BATCH), torch.zeros(BATCH)
-    started = 0.0
-    for done, (real, _) in enumerate(loader):
-        if done == 5:
-            started = time.perf_counter()
-        z = torch.randn(BATCH, cfg.model.z_dim)
-        opt_g.zero_grad()
-        fake = G(z)
-        g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
-        g_loss.backward()
-        opt_g.step()
-        opt_d.zero_grad()
-        d_loss = 0.5 * (
-            F.binary_cross_entropy_with_logits(D(real), ones)
-            + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros)
-        )
-        d_loss.backward()
-        opt_d.step()
-        g_loss.item(), d_loss.item()  # the per-step logging every tutorial does
-        if done + 1 == steps + 5:
-            break
+    """Images/s of the tutorial loop (``reference_loop.py``) on preset ``name``'s models, after 5 warm-up steps."""
+    loop = ReferenceLoop(name, batch=BATCH, seed=seed)
+    for _ in range(5):
+        loop.step()
+    started = time.perf_counter()
+    for _ in range(steps):
+        loop.step()
     return steps * BATCH / (time.perf_counter() - started)
 
 

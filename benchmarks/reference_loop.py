@@ -1,0 +1,92 @@
+"""The *reference loop* of the performance benchmarks: a GAN step written the way tutorials write it.
+
+PyTorch-GAN's ``dcgan.py`` and the seeds' examples: a ``torch.utils.data.DataLoader`` over a map-style dataset
+that converts one uint8 image at a time (``ToTensor`` + ``Normalize``), fp32, contiguous tensors, the G step
+then the D step on ``G(z).detach()``, BCE-with-logits (the non-saturating loss) and ``.item()`` on both losses
+every step. It trains the preset's own G and D with the preset's Adam settings, so only the loop differs from
+ganforge's trainer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from ganforge.config import load_preset
+from ganforge.data import load_dataset
+from ganforge.models import MODELS
+
+
+class TutorialMNIST(Dataset[tuple[torch.Tensor, int]]):
+    """Per-item conversion, as ``transforms.Compose([ToTensor(), Normalize([0.5], [0.5])])`` does."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self.images, self.labels = images, labels
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        x = torch.from_numpy(self.images[i]).permute(2, 0, 1).float().div(255.0)  # ToTensor
+        return (x - 0.5) / 0.5, int(self.labels[i])  # Normalize
+
+
+class ReferenceLoop:
+    """The tutorial loop over preset ``name``'s G, D, Adam settings and data, at ``batch`` images per step.
+
+    Attributes:
+        G: The generator being trained (what the quality benchmark samples).
+        losses: ``(g_loss, d_loss)`` of the last step, read with ``.item()`` as tutorials print them.
+    """
+
+    def __init__(self, name: str, *, batch: int, seed: int) -> None:
+        cfg = load_preset(name)
+        array = load_dataset(cfg.data.name, "train")
+        if array.labels is None:
+            raise ValueError(f"preset {name!r} has no labelled image data")
+        family = MODELS.get(cfg.model.name)
+        torch.manual_seed(seed)
+        c, h = array.channels, array.resolution[0]
+        self.G: nn.Module = family.generator(z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width)
+        self.D: nn.Module = family.discriminator(
+            channels=c, resolution=h, width=cfg.model.d_width, norm=cfg.model.d_norm
+        )
+        betas = (cfg.optim.beta1, cfg.optim.beta2)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.optim.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.optim.lr_d, betas=betas)
+        dataset = TutorialMNIST(array.images, array.labels)
+        self.loader = DataLoader(dataset, batch_size=batch, shuffle=True, drop_last=True)
+        self.batch, self.z_dim = batch, cfg.model.z_dim
+        self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
+        self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = iter(self.loader)
+        self.losses = (0.0, 0.0)
+
+    def _next_real(self) -> torch.Tensor:
+        try:
+            real, _ = next(self._batches)
+        except StopIteration:  # a new epoch, reshuffled, as `for epoch in range(n_epochs)` does
+            self._batches = iter(self.loader)
+            real, _ = next(self._batches)
+        return real
+
+    def step(self) -> None:
+        real = self._next_real()
+        z = torch.randn(self.batch, self.z_dim)
+        self.opt_g.zero_grad()
+        fake = self.G(z)
+        g_loss = F.binary_cross_entropy_with_logits(self.D(fake), self.ones)
+        g_loss.backward()
+        self.opt_g.step()
+        self.opt_d.zero_grad()
+        d_loss = 0.5 * (
+            F.binary_cross_entropy_with_logits(self.D(real), self.ones)
+            + F.binary_cross_entropy_with_logits(self.D(fake.detach()), self.zeros)
+        )
+        d_loss.backward()
+        self.opt_d.step()
+        self.losses = (g_loss.item(), d_loss.item())  # the per-step logging every tutorial does
