@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/eval_speed.py --n 500 --rounds 2 --json docs/eval_speed.json
 
-For each variant (see ganforge.metrics.inception.VARIANTS) the same real images are embedded:
+For each variant (see ganforge.metrics.inception.VARIANTS), and for the ``torch.compile`` execution of the
+``fp32-frozen`` and ``bf16`` graphs (what calls of >= 1,000 images use), the same real images are embedded:
 ``--n`` MNIST train, MNIST test and Fashion-MNIST test images (seeded subsets). Printed: images/s
 (wall time of the extraction, after one warm-up batch), FID(mnist:train, mnist:test) and
 FID(fashion-mnist:test, mnist:test) with their relative difference to the fp32 variant as shipped.
@@ -30,23 +31,28 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=500, help="images per set")
     p.add_argument("--rounds", type=int, default=2, help="alternating timing rounds per variant")
-    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--batch-size", type=int, default=25)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
     sets = {s: load_source(s, n=args.n, seed=0).images for s in ("mnist:train", "mnist:test", "fashion-mnist:test")}
-    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size) for v in VARIANTS}
+    # every variant as `ganforge eval` runs it on a small call (uncompiled), and the compiled executions that
+    # large calls (>= COMPILE_MIN_IMAGES images) use
+    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size, compile=False) for v in VARIANTS}
+    for v in ("fp32-frozen", "bf16"):
+        extractors[f"{v} compiled"] = InceptionFeatures(v, batch_size=args.batch_size, compile=True)
+    names = list(extractors)
     for ex in extractors.values():  # warm-up: first calls compile / allocate
         ex(sets["mnist:test"][: args.batch_size])
-    speeds: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    feats: dict[str, dict[str, np.ndarray]] = {v: {} for v in VARIANTS}
+    speeds: dict[str, list[float]] = {v: [] for v in names}
+    feats: dict[str, dict[str, np.ndarray]] = {v: {} for v in names}
     for r in range(args.rounds):
-        for v in VARIANTS if r % 2 == 0 else reversed(VARIANTS):
+        for v in names if r % 2 == 0 else reversed(names):
             started = time.perf_counter()
             out = {name: extractors[v](images) for name, images in sets.items()}
             speeds[v].append(3 * args.n / (time.perf_counter() - started))
             feats[v] = out
     rows = []
-    for v in VARIANTS:
+    for v in names:
         stats = {k: GaussianStats.of(f) for k, f in feats[v].items()}
         same = frechet_distance(stats["mnist:train"], stats["mnist:test"])
         other = frechet_distance(stats["fashion-mnist:test"], stats["mnist:test"])

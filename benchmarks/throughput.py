@@ -14,7 +14,9 @@ Rounds alternate (reference, ganforge, reference, ...) because the machine is sh
 median images/s of each and the median of the per-round ratios. FLOPs per step come from
 ``torch.utils.flop_counter`` on one ganforge step (forward + backward of every phase); achieved GFLOP/s =
 FLOPs/step x steps/s, shown against this machine's measured fp32 and bf16 matmul peak (a 2048^3 matmul,
-best of 5, same thread count).
+best of 5, same thread count). A second table splits ganforge's step time: the part inside the arithmetic
+kernels (matmul, convolution forward / backward, fused Adam; torch.profiler self time) bounds the ratio any
+loop could reach with these kernels.
 """
 
 from __future__ import annotations
@@ -76,6 +78,28 @@ def flops_per_step(run: Any, step: int) -> int:
     return int(counter.get_total_flops())
 
 
+#: The arithmetic of a GAN step: matmuls, convolutions (forward and backward) and the fused optimiser update.
+KERNELS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::mkldnn_convolution", "aten::convolution_backward",
+           "aten::_fused_adam_")  # fmt: skip
+
+
+def kernel_ms_per_step(run: Any, first: int, steps: int = 20) -> float:
+    """Milliseconds per trainer step spent inside :data:`KERNELS` (torch.profiler self time).
+
+    The step cannot be faster than this with these kernels, whatever the loop around them does, so
+    reference step time / this = the largest ratio the trainer could reach without faster kernels.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    for s in range(first, first + 3):
+        run.trainer.step(s)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for s in range(first + 3, first + 3 + steps):
+            run.trainer.step(s)
+    total_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in KERNELS)
+    return total_us / 1e3 / steps
+
+
 def matmul_peak(dtype: torch.dtype, n: int = 2048) -> float:
     """Best-of-5 GFLOP/s of an ``n``³ matmul in ``dtype``."""
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
@@ -109,11 +133,15 @@ def main() -> None:
             ratios.append(b / a)
         ips = statistics.median(ours)
         gflops = flops * ips / BATCH / 1e9
+        kernel_ms = kernel_ms_per_step(run, first=1 + args.rounds * (args.steps + 5))
+        ref_ms = 1e3 * BATCH / statistics.median(ref)
         rows.append({
             "preset": name, "precision": run.trainer.precision, "reference_images_per_s": statistics.median(ref),
             "ganforge_images_per_s": ips, "ratio_median": statistics.median(ratios), "ratios": ratios,
             "flops_per_step": flops, "achieved_gflops": gflops,
             "pct_fp32_peak": 100 * gflops / peaks["fp32"], "pct_bf16_peak": 100 * gflops / peaks["bf16"],
+            "step_ms": 1e3 * BATCH / ips, "kernel_ms_per_step": kernel_ms, "reference_step_ms": ref_ms,
+            "ratio_ceiling": ref_ms / kernel_ms,
         })  # fmt: skip
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch "
           f"{torch.__version__}; batch {BATCH}; {args.rounds} rounds x {args.steps} steps; matmul peak fp32 "
@@ -125,6 +153,13 @@ def main() -> None:
         print(f"| {r['preset']} | {r['reference_images_per_s']:.0f} | {r['ganforge_images_per_s']:.0f} | "
               f"{r['ratio_median']:.2f}x | {r['precision']} | {r['flops_per_step'] / 1e9:.3f} | "
               f"{r['achieved_gflops']:.0f} | {r['pct_fp32_peak']:.0f}% | {r['pct_bf16_peak']:.0f}% |")  # fmt: skip
+    print()
+    print("| preset | reference ms/step | ganforge ms/step | of which kernels (mm, conv, Adam) | ratio ceiling at "
+          "these kernels |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['preset']} | {r['reference_step_ms']:.1f} | {r['step_ms']:.1f} | {r['kernel_ms_per_step']:.1f} | "
+              f"{r['ratio_ceiling']:.2f}x |")  # fmt: skip
     if args.json is not None:
         args.json.write_text(json.dumps({"peaks_gflops": peaks, "rows": rows}, indent=2) + "\n")
 

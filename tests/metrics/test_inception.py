@@ -67,6 +67,55 @@ def test_every_variant_computes_the_shipped_network() -> None:
         inception.InceptionFeatures("int8")
 
 
+def test_compiled_execution_gives_the_same_features_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch.compile of the bf16 graph (FX rebuild, inductor freezing) changes the speed, not the features."""
+    images = load_dataset("mnist", "test").images[:12]  # 12 = one full batch of 8 + a padded batch of 4
+    eager = inception.InceptionFeatures("bf16", batch_size=8, compile=False)
+    compiled = inception.InceptionFeatures("bf16", batch_size=8, compile=True)
+    want, got = eager(images), compiled(images)
+    assert compiled._compiled is not None and eager._compiled is None
+    assert np.abs(got - want).max() <= 1e-3 * np.abs(want).max()  # measured: bitwise equal here
+    assert not inception.InceptionFeatures("bf16")._use_compiled(inception.COMPILE_MIN_IMAGES - 1)  # small calls
+    assert inception.InceptionFeatures("bf16")._use_compiled(inception.COMPILE_MIN_IMAGES)
+    assert not inception.InceptionFeatures("fp32", compile=True)._use_compiled(10_000)  # shipped = as shipped
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(torch, "compile", broken)
+    fallback = inception.InceptionFeatures("bf16", batch_size=8, compile=True)
+    with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler"):
+        out = fallback(images)
+    np.testing.assert_array_equal(out, want)  # the uncompiled graph, same numbers
+    assert fallback._compile_failed
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit:DeprecationWarning")
+def test_script_to_fx_folds_shape_branches() -> None:
+    from ganforge.metrics._fx import script_to_fx
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if x.shape[-1] != 8:  # a shape check like the Inception port's resize guard
+                x = torch.nn.functional.avg_pool2d(x, 2)
+            return torch.relu(self.conv(x)).flatten(1)
+
+    frozen = torch.jit.freeze(torch.jit.script(Net().eval()))
+    x = torch.randn(2, 3, 16, 16)
+    gm = script_to_fx(frozen, x)
+    torch.testing.assert_close(gm(x), frozen(x))
+    targets = {str(n.target) for n in gm.graph.nodes if n.op == "call_function"}
+    assert targets == {"aten.avg_pool2d", "aten.conv2d", "aten.relu", "aten.flatten"}  # shape checks folded away
+    x8 = torch.randn(2, 3, 8, 8)
+    gm8 = script_to_fx(frozen, x8)  # the other branch: no pooling
+    assert not any("avg_pool" in str(n.target) for n in gm8.graph.nodes)
+    torch.testing.assert_close(gm8(x8), frozen(x8))
+
+
 def test_fid_sanity_on_real_data_and_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     n = 150
     train = load_source("mnist:train", n=n, seed=0)
