@@ -7,6 +7,7 @@ EMA generator draws 2,500 points, measured by :func:`ganforge.metrics.modes2d.mo
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,14 @@ def run_modes2d(
     steps: int | None = None,
     datasets: tuple[str, ...] = ("ring8", "grid25"),
     overrides: list[str] | None = None,
+    runs: list[Path] | None = None,
 ) -> list[SeedResult]:
-    """Trains each dataset's preset once per seed under ``out`` and measures 2,500 samples of each."""
+    """Trains each dataset's preset once per seed under ``out`` and measures 2,500 samples of each.
+
+    ``runs``: existing ring8 / grid25 run directories to measure as well (e.g. trained in parallel with
+    ``ganforge train``); each is measured exactly as a trained one, with its own dataset and seed from its
+    ``config.json``; ``seconds`` is then its training wall time from ``metrics.jsonl``.
+    """
     import ganforge
     from ganforge.config import parse_overrides
     from ganforge.data import load_points
@@ -56,29 +63,42 @@ def run_modes2d(
 
     if out.exists():
         raise GanforgeError(f"{out} exists; benchmarks never overwrite runs: choose a new --out")
+    existing: list[tuple[str, int, Path]] = []
+    for run in runs or []:
+        config = run / "config.json"
+        dataset = json.loads(config.read_text())["data"]["name"] if config.is_file() else None
+        if dataset not in ("ring8", "grid25"):
+            raise GanforgeError(f"{run} is not a ring8 / grid25 run directory (config.json with data.name ring8 or "
+                                "grid25); give the folders `ganforge train ring8-gan` / `grid25-gan` made")  # fmt: skip
+        existing.append((dataset, int(json.loads(config.read_text())["train"]["seed"]), run))
     results = []
-    for dataset in datasets:
+
+    def measure(dataset: str, seed: int, run: Path, seconds: float) -> None:
         truth = load_points(dataset, "train")
+        points, _ = ganforge.generate(ganforge.load_generator(run), 2500, seed=10_000 + seed)
+        m = mode_metrics(points, truth.modes, truth.std)
+        results.append(SeedResult(dataset, seed, m.modes_captured, m.num_modes, m.high_quality, m.reverse_kl, seconds))
+
+    for dataset in datasets:
         for seed in seeds:
             extra: dict[str, Any] = {**parse_overrides(overrides or []), "train.seed": seed}
             if steps is not None:
                 extra["train.steps"] = steps
             started = time.perf_counter()
             run = ganforge.train(f"{dataset}-gan", run_dir=out / f"{dataset}-seed{seed}", overrides=extra)
-            points, _ = ganforge.generate(ganforge.load_generator(run), 2500, seed=10_000 + seed)
-            m = mode_metrics(points, truth.modes, truth.std)
-            results.append(
-                SeedResult(
-                    dataset,
-                    seed,
-                    m.modes_captured,
-                    m.num_modes,
-                    m.high_quality,
-                    m.reverse_kl,
-                    time.perf_counter() - started,
-                )
-            )
+            measure(dataset, seed, run, time.perf_counter() - started)
+        for name, seed, run in existing:
+            if name == dataset:
+                measure(dataset, seed, run, _training_seconds(run))
     return results
+
+
+def _training_seconds(run: Path) -> float:
+    """Wall time between the first and last record of a run's ``metrics.jsonl`` (0 if it has none)."""
+    path = run / "metrics.jsonl"
+    times = [json.loads(line).get("time") for line in path.read_text().splitlines() if line] if path.is_file() else []
+    stamps = [t for t in times if isinstance(t, (int, float))]
+    return float(max(stamps) - min(stamps)) if stamps else 0.0
 
 
 def modes2d_table(results: list[SeedResult]) -> str:

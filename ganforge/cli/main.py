@@ -79,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--samples", type=int, default=None, help="stacked-mnist (26000) / fid (10000): images measured")
     b.add_argument("--presets", nargs="+", default=None, help="fid: presets to train (default mnist-mlp mnist-dcgan "
                    "fashion-dcgan)")  # fmt: skip
-    b.add_argument("--runs", nargs="+", type=Path, default=None, help="fid / stacked-mnist: measure these existing "
-                   "runs (stacked-mnist: instead of training, unless --seeds is given)")  # fmt: skip
+    b.add_argument("--runs", nargs="+", type=Path, default=None, help="measure these existing runs (modes2d / "
+                   "stacked-mnist: instead of training, unless --seeds is given)")  # fmt: skip
     b.add_argument("--minutes", type=float, default=10.0, help="fid: training budget per preset (default 10)")
     b.add_argument("--variant", default="auto", choices=INCEPTION_VARIANTS, help="fid: Inception variant")
 
@@ -214,7 +214,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.suite == "modes2d":
         from ganforge.bench.modes2d import modes2d_table, run_modes2d
 
-        rows2d = run_modes2d(args.out, seeds=list(range(seeds)), steps=args.steps, overrides=args.overrides)
+        seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
+        rows2d = run_modes2d(args.out, seeds=seed_list, steps=args.steps, overrides=args.overrides, runs=args.runs)
         table, results = modes2d_table(rows2d), list(rows2d)
     elif args.suite == "stacked-mnist":
         from ganforge.bench.stacked import run_stacked, stacked_table
