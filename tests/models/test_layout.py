@@ -56,3 +56,12 @@ def test_dcgan_gradients_stay_channels_last_and_match_nchw() -> None:
     for p, p_cl in zip(D.parameters(), D_cl.parameters(), strict=True):
         assert p.grad is not None and p_cl.grad is not None
         torch.testing.assert_close(p_cl.grad, p.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_flatten_features_supports_double_backward() -> None:
+    """R1 and WGAN-GP differentiate D's input gradient again: the custom backward must be differentiable."""
+    x = torch.randn(2, 3, 2, 2, dtype=torch.float64).contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    w = torch.randn(12, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda t: flatten_features(t) * w, (x,))
+    assert torch.autograd.gradgradcheck(lambda t: (flatten_features(t) ** 2) * w, (x,))
