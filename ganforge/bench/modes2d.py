@@ -65,16 +65,16 @@ def run_modes2d(
         raise GanforgeError(f"{out} exists; benchmarks never overwrite runs: choose a new --out")
     existing: list[tuple[str, int, Path]] = []
     for run in runs or []:
-        config = run / "config.json"
-        dataset = json.loads(config.read_text())["data"]["name"] if config.is_file() else None
-        if dataset not in ("ring8", "grid25"):
+        config = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
+        if config.get("data", {}).get("name") not in ("ring8", "grid25"):
             raise GanforgeError(f"{run} is not a ring8 / grid25 run directory (config.json with data.name ring8 or "
                                 "grid25); give the folders `ganforge train ring8-gan` / `grid25-gan` made")  # fmt: skip
-        existing.append((dataset, int(json.loads(config.read_text())["train"]["seed"]), run))
+        existing.append((config["data"]["name"], int(config["train"]["seed"]), run))
     results = []
+    truths = {dataset: load_points(dataset, "train") for dataset in datasets}
 
     def measure(dataset: str, seed: int, run: Path, seconds: float) -> None:
-        truth = load_points(dataset, "train")
+        truth = truths[dataset]
         points, _ = ganforge.generate(ganforge.load_generator(run), 2500, seed=10_000 + seed)
         m = mode_metrics(points, truth.modes, truth.std)
         results.append(SeedResult(dataset, seed, m.modes_captured, m.num_modes, m.high_quality, m.reverse_kl, seconds))

@@ -42,6 +42,10 @@ _PYTHON_OPS: dict[str, Callable[..., Any]] = {
 }
 
 
+class UnsupportedGraphError(ValueError):
+    """The TorchScript graph uses something this converter does not express (loops, non-aten calls, ...)."""
+
+
 def _has_node(value: Any) -> bool:
     if isinstance(value, fx.Node):
         return True
@@ -53,7 +57,7 @@ def script_to_fx(script: torch.jit.ScriptModule, example: torch.Tensor) -> fx.Gr
     graph = script.graph
     inputs = list(graph.inputs())
     if len(inputs) != 2:
-        raise ValueError(f"expected a frozen graph with one input besides self, got {len(inputs) - 1}")
+        raise UnsupportedGraphError(f"expected a frozen graph with one input besides self, got {len(inputs) - 1}")
     out = fx.Graph()
     root = nn.Module()
     # TorchScript value -> (concrete value on the example, FX node or Python constant)
@@ -99,7 +103,7 @@ def script_to_fx(script: torch.jit.ScriptModule, example: torch.Tensor) -> fx.Gr
                     for o, r in zip(outs, result, strict=True):
                         env[o] = (r, r)
             else:
-                raise NotImplementedError(f"cannot convert TorchScript node {kind} to FX")
+                raise UnsupportedGraphError(f"cannot convert TorchScript node {kind} to FX")
 
     run(graph)
     out.output(env[next(iter(graph.outputs()))][1])

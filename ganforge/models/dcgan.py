@@ -81,9 +81,8 @@ class DCGANGenerator(nn.Module):
         if self.embed is not None:
             z = torch.cat([z, self.embed(labels)], dim=1)  # [B, 2 * z_dim]
         h = self.project(z).view(-1, self.base_channels, self.base, self.base)  # [B, 2^(k-1) w, b, b]
-        h = torch.relu(
-            self.project_norm(like(h, cast(nn.ConvTranspose2d, self.net[0]).weight))
-        )  # in the convs' layout, forward and back
+        h = like(h, cast(nn.ConvTranspose2d, self.net[0]).weight)  # in the convs' layout, forward and backward
+        h = torch.relu(self.project_norm(h))
         return self.net(h)  # [B, C, R, R] in [-1, 1]
 
 

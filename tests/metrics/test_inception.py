@@ -163,3 +163,18 @@ def test_cli_offers_exactly_the_package_variants() -> None:
     from ganforge.cli.main import INCEPTION_VARIANTS
 
     assert ("auto", *inception.VARIANTS) == INCEPTION_VARIANTS  # the parser keeps its own copy (no torch import)
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit:DeprecationWarning")
+def test_script_to_fx_refuses_what_it_cannot_express() -> None:
+    from ganforge.metrics._fx import UnsupportedGraphError, script_to_fx
+
+    class Loop(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for _ in range(x.shape[0]):  # a data-dependent loop: prim::Loop
+                x = x * 2
+            return x
+
+    frozen = torch.jit.freeze(torch.jit.script(Loop().eval()))
+    with pytest.raises(UnsupportedGraphError, match="prim::Loop"):
+        script_to_fx(frozen, torch.randn(2, 3))
