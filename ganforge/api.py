@@ -24,7 +24,7 @@ from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text
-from ganforge.hardware import available_cpus, native_bf16
+from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
@@ -64,6 +64,7 @@ def resolve_precision(name: str, device: torch.device) -> str:
 def configure_threads(threads: int) -> int:
     """Uses ``threads`` CPU threads, or every CPU this process may use when 0 (affinity and container quota)."""
     n = threads or available_cpus()
+    prepare_vector_math()  # before any op runs on two threads: bitwise-reproducible processes
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
