@@ -45,3 +45,22 @@ def test_threads_follow_the_quota(monkeypatch: pytest.MonkeyPatch) -> None:
         assert configure_threads(2) == 2  # an explicit count wins
     finally:
         torch.set_num_threads(before)
+
+
+def test_vector_math_warm_up_covers_every_vml_function_torch_links() -> None:
+    """Every MKL VML entry point in this torch build (whose first call races across threads) is warmed up."""
+    import mmap
+    import re
+
+    lib = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
+    if not lib.is_file():  # macOS / Windows builds name it differently and do not link MKL's VML
+        lib = next((Path(torch.__file__).parent / "lib").glob("libtorch_cpu*"))
+    with lib.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as image:
+        linked = {m.decode() for m in re.findall(rb"\x00vms([A-Z][A-Za-z0-9]*)\x00", image)}
+    torch_names = {"Ln": "log"}
+    needed = {torch_names.get(name, name.lower()) for name in linked}
+    if torch.backends.mkl.is_available():
+        assert "tanh" in needed  # the function the resume flake was traced to
+    assert needed <= set(hardware._VML_FUNCTIONS), needed - set(hardware._VML_FUNCTIONS)
+    hardware.prepare_vector_math()
+    assert hardware._vml_ready
