@@ -206,10 +206,12 @@ class InceptionFeatures:
         """Features of a full batch ``x`` from the compiled graph; ``None`` if it cannot be compiled here."""
         if self._compiled is None:
             try:
-                module = script_to_fx(self.net, x)  # specialised to [batch_size, 3, 299, 299]
-                with torch._inductor.config.patch(freezing=True):
-                    compiled = torch.compile(module, dynamic=False)
-                    compiled(x)  # compiles now, with weights frozen into the kernels
+                with warnings.catch_warnings():  # dynamo touches torch.jit while tracing; not ours to fix
+                    warnings.filterwarnings("ignore", message=r".*torch\.jit\.", category=DeprecationWarning)
+                    module = script_to_fx(self.net, x)  # specialised to [batch_size, 3, 299, 299]
+                    with torch._inductor.config.patch(freezing=True):
+                        compiled = torch.compile(module, dynamic=False)
+                        compiled(x)  # compiles now, with weights frozen into the kernels
             except Exception as exc:  # inductor needs a working C++ toolchain; the graph still runs without it
                 warnings.warn(
                     f"torch.compile of the Inception network failed ({type(exc).__name__}: {exc}); "
