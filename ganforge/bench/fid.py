@@ -66,14 +66,15 @@ class FIDResult:
 
 def training_minutes(run: Path) -> float:
     """Minutes the run spent in training steps (evaluation and I/O pauses excluded), from ``metrics.jsonl``:
-    each logged interval contributes its steps divided by its measured steps/s."""
+    each logged interval contributes its steps divided by its measured steps/s (an interval that follows a
+    rollback to an earlier step, whose start is not logged, counts as zero)."""
+    from ganforge.training.callbacks import read_metrics
+
     total, last = 0.0, 0
-    with (run / "metrics.jsonl").open() as fh:
-        for line in fh:
-            record = json.loads(line)
-            if "steps_per_s" in record and record["steps_per_s"] > 0:
-                total += (record["step"] - last) / record["steps_per_s"]
-                last = record["step"]
+    for record in read_metrics(run / "metrics.jsonl"):
+        if record.get("steps_per_s", 0) > 0:
+            total += max(record["step"] - last, 0) / record["steps_per_s"]
+            last = record["step"]
     return total / 60
 
 

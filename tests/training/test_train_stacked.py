@@ -78,3 +78,19 @@ def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: py
     assert f"{row['fid']:.2f}" in capsys.readouterr().out  # same generator, seed and real images: same FID
     assert main(["bench", "fid", "--presets", "ring8-gan", "--out", str(tmp_path / "c")]) == 2
     assert not (tmp_path / "c").exists()
+
+
+def test_training_minutes_sums_logged_intervals_only(tmp_path: Path) -> None:
+    from ganforge.bench.fid import training_minutes
+
+    records = [
+        {"step": 50, "steps_per_s": 10.0},  # 5 s
+        {"step": 100, "steps_per_s": 25.0},  # 2 s
+        {"step": 100, "eval_fid": 30.0},  # an evaluation pause: no training time
+        {"step": 160, "steps_per_s": 20.0},  # 3 s
+        {"step": 120, "steps_per_s": 20.0},  # after a rollback to an earlier step: its start is unknown
+        {"step": 180, "steps_per_s": 30.0},  # 2 s
+    ]
+    text = "".join(json.dumps(r) + "\n" for r in records) + '{"step": 200, "steps_'  # torn last line
+    (tmp_path / "metrics.jsonl").write_text(text)
+    assert training_minutes(tmp_path) == pytest.approx(12 / 60)
