@@ -105,16 +105,16 @@ class StackedMonitor:
 def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) -> str | None:
     """A message when the class (or mode) histogram looks collapsed: one missing or KL above ``max_kl``."""
     if "modes_captured" in values:
-        covered, kl, what = int(values["modes_captured"]), values["reverse_kl"], "modes"
+        covered, kl, what, one = int(values["modes_captured"]), values["reverse_kl"], "modes", "mode"
     elif "modes_covered" in values:
-        covered, kl, what = int(values["modes_covered"]), values["mode_kl"], "modes"
+        covered, kl, what, one = int(values["modes_covered"]), values["mode_kl"], "modes", "mode"
     elif "classes_covered" in values:
-        covered, kl, what = int(values["classes_covered"]), values["class_kl"], "classes"
+        covered, kl, what, one = int(values["classes_covered"]), values["class_kl"], "classes", "class"
     else:
         return None
     if covered < num_classes or kl > max_kl:
         return (
-            f"mode-collapse alarm: the generator covers {covered} of {num_classes} {what}, KL({what[:-1]} histogram "
+            f"mode-collapse alarm: the generator covers {covered} of {num_classes} {what}, KL({one} histogram "
             f"|| uniform) = {kl:.3f} (alarm above {max_kl}); consider more D regularisation (loss.r1_gamma), "
             "a lower learning rate, or resuming from an earlier checkpoint"
         )
