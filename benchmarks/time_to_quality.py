@@ -15,6 +15,9 @@ measured against the MNIST test split. ganforge judges the generator it saves (t
 keeps one), the reference judges its G. Time to quality = training seconds at the first evaluation below
 each of ``--thresholds``; the speed-up is reference seconds / contestant seconds. The fp32 contestant is there
 so that the bf16 speed-up can be checked for quality at equal steps (the second panel of the PNG).
+
+Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
+``train.threads=1``); the reference always trains the preset as shipped.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from reference_loop import ReferenceLoop
 from torch import nn
 
 from ganforge.api import _assemble, configure_threads
-from ganforge.config import load_preset
+from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
 from ganforge.metrics.domain import domain_metrics
 from ganforge.sampling.generate import generate
@@ -123,7 +126,10 @@ def main() -> None:
     p.add_argument("--contestants", nargs="+", default=["reference", "ganforge-fp32", "ganforge"])
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                   help="config overrides for the ganforge contestants (the reference keeps the preset's batch)")
     args = p.parse_args()
+    extra = parse_overrides(args.overrides)
     threads = configure_threads(0)
     batch = load_preset(args.preset).optim.batch_size
     results = []
@@ -132,7 +138,7 @@ def main() -> None:
             loop = ReferenceLoop(args.preset, batch=batch, seed=args.seed)
             step, sampler = (lambda i, loop=loop: loop.step()), (lambda loop=loop: loop.G)
         else:
-            overrides: dict[str, Any] = {"train.seed": args.seed}
+            overrides: dict[str, Any] = {"train.seed": args.seed, **extra}
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
             step, sampler = ganforge_contestant(args.preset, overrides)
