@@ -126,8 +126,12 @@ def main() -> None:
     p.add_argument("--contestants", nargs="+", default=["reference", "ganforge-fp32", "ganforge"])
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                   help="config overrides for the ganforge contestants (the reference keeps the preset's batch)")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="config overrides for the ganforge contestants (the reference trains the preset as shipped)",
+    )
     args = p.parse_args()
     extra = parse_overrides(args.overrides)
     threads = configure_threads(0)
