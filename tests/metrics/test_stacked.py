@@ -5,7 +5,7 @@ import pytest
 
 from ganforge.data import load_dataset
 from ganforge.data.stacked import stack_digits
-from ganforge.metrics.stacked import predict_modes, stacked_mode_metrics
+from ganforge.metrics.stacked import mode_statistics, predict_modes, stacked_mode_metrics
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +47,32 @@ def test_real_stacks_cover_many_modes_with_a_small_kl(stacked: tuple[np.ndarray,
 def test_wrong_images_are_refused() -> None:
     with pytest.raises(ValueError, match=r"\[N, 28, 28, 3\]"):
         predict_modes(np.zeros((2, 28, 28, 1), np.uint8))
+
+
+def test_kl_splits_into_channels_plus_dependence_known_by_construction() -> None:
+    grid = np.arange(100)  # R always 0, (G, B) uniform over all 100 pairs: joint = uniform on 100 of 1000 modes
+    covered, kl, (r, g, b) = mode_statistics(np.tile(grid, 5))
+    assert covered == 100 and kl == pytest.approx(np.log(10)) and r == pytest.approx(np.log(10))
+    assert g == pytest.approx(0, abs=1e-12) and b == pytest.approx(0, abs=1e-12)
+    same = 111 * np.arange(10)  # "000", "111", ..., "999": every channel uniform, the digits fully dependent
+    covered, kl, channels = mode_statistics(np.repeat(same, 7))
+    assert covered == 10 and kl == pytest.approx(np.log(100))
+    assert channels == pytest.approx((0, 0, 0), abs=1e-12)  # all of the KL is dependence: ln 1000 - ln 10
+    rng = np.random.default_rng(0)  # any histogram: KL = sum of channel KLs + total correlation >= 0
+    modes = rng.choice(1000, size=5000, p=rng.dirichlet(np.full(1000, 0.3)))
+    covered, kl, channels = mode_statistics(modes)
+    q = np.bincount(modes, minlength=1000).reshape(10, 10, 10) / len(modes)
+    marg = [q.sum(axis=(1, 2)), q.sum(axis=(0, 2)), q.sum(axis=(0, 1))]
+    prod = marg[0][:, None, None] * marg[1][None, :, None] * marg[2][None, None, :]
+    nz = q > 0
+    total_correlation = float((q[nz] * np.log(q[nz] / prod[nz])).sum())
+    assert kl == pytest.approx(sum(channels) + total_correlation) and total_correlation > 0
+    with pytest.raises(ValueError, match="integers in"):
+        mode_statistics(np.array([1000]))
+
+
+def test_stacked_metrics_report_channel_kl(stacked: tuple[np.ndarray, np.ndarray]) -> None:
+    m = stacked_mode_metrics(stacked[0][:500])
+    _, kl, channels = mode_statistics(m.modes)
+    assert m.channel_kl == channels and m.kl == kl and m.dependence >= -1e-12
+    assert all(0 <= c < 0.05 for c in m.channel_kl)  # real digits: each channel near uniform

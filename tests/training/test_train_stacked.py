@@ -48,6 +48,13 @@ def test_bench_stacked_prints_real_floor_and_papers(tmp_path: Path, capsys: pyte
     assert [r["seed"] for r in rows] == [-1, 0] and rows[1]["steps"] == 20 and rows[1]["samples"] == 400
     assert rows[0]["modes_covered"] > 300  # 400 real stacks: ~330 distinct modes
     assert rows[1]["modes_covered"] < rows[0]["modes_covered"]  # 20 steps of training are far from it
+    for r in rows:  # the joint KL = the three channels' KLs + the digits' dependence, which is >= 0
+        assert len(r["channel_kl"]) == 3 and sum(r["channel_kl"]) <= r["kl"] + 1e-9
+    split = (
+        " / ".join(f"{c:.3f}" for c in rows[1]["channel_kl"])
+        + f" + {max(0.0, rows[1]['kl'] - sum(rows[1]['channel_kl'])):.3f}"
+    )
+    assert f"| {split} |" in table
     assert main(args) == 2  # --json (and --out) exist: nothing is overwritten
     # An existing run (e.g. one extended with --resume) is measured as it is: same generator, same numbers.
     assert main(["bench", "stacked-mnist", "--runs", str(out / "seed0"), "--samples", "400", "--out", "unused"]) == 0
