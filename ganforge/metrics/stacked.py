@@ -40,8 +40,8 @@ class StackedModes:
 
     @property
     def dependence(self) -> float:
-        """Total correlation of the three digits: ``kl − Σ channel_kl`` (nats, ≥ 0)."""
-        return self.kl - sum(self.channel_kl)
+        """Total correlation of the three digits: ``kl − Σ channel_kl`` (nats, ≥ 0; rounding below 0 gives 0)."""
+        return max(0.0, self.kl - sum(self.channel_kl))
 
     def as_dict(self) -> dict[str, float]:
         return {"modes_covered": float(self.modes_covered), "mode_kl": self.kl, "mean_confidence": self.mean_confidence}
