@@ -42,8 +42,10 @@ class StackedResult:
 
     @property
     def dependence(self) -> float:
-        """The digits' total correlation ``kl − Σ channel_kl`` (≥ 0; rounding below 0 is shown as 0)."""
-        return max(0.0, self.kl - sum(self.channel_kl))
+        """The digits' total correlation (:func:`ganforge.metrics.stacked.dependence`)."""
+        from ganforge.metrics.stacked import dependence
+
+        return dependence(self.kl, self.channel_kl)
 
 
 def real_reference(samples: int) -> StackedResult:

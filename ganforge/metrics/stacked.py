@@ -40,8 +40,8 @@ class StackedModes:
 
     @property
     def dependence(self) -> float:
-        """Total correlation of the three digits: ``kl − Σ channel_kl`` (nats, ≥ 0; rounding below 0 gives 0)."""
-        return max(0.0, self.kl - sum(self.channel_kl))
+        """Total correlation of the three digits (nats): :func:`dependence` of this KL and its channel KLs."""
+        return dependence(self.kl, self.channel_kl)
 
     def as_dict(self) -> dict[str, float]:
         return {"modes_covered": float(self.modes_covered), "mode_kl": self.kl, "mean_confidence": self.mean_confidence}
@@ -66,6 +66,11 @@ def _kl_to_uniform(values: np.ndarray, k: int) -> tuple[int, float]:
     q = np.bincount(values, minlength=k) / len(values)
     nz = q > 0
     return int(nz.sum()), float((q[nz] * np.log(q[nz] * k)).sum())
+
+
+def dependence(kl: float, channel_kl: tuple[float, float, float]) -> float:
+    """The digits' total correlation ``kl − Σ channel_kl`` (nats, ≥ 0; rounding below 0 gives 0)."""
+    return max(0.0, kl - sum(channel_kl))
 
 
 def mode_statistics(modes: np.ndarray) -> tuple[int, float, tuple[float, float, float]]:
