@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganforge.config import RunConfig, load_config_file, load_preset
+from ganforge.config import RunConfig, check_resume_overrides, load_config_file, load_preset
 from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
@@ -322,15 +322,26 @@ def train(
         return _execute(run, path, 0, cfg.train.steps, progress=progress)
 
 
-def resume(run_dir: str | Path, *, steps: int | None = None, progress: bool | None = None) -> Path:
+def resume(
+    run_dir: str | Path,
+    *,
+    steps: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> Path:
     """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
 
-    The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
+    ``overrides`` may change only the cadence and budget keys of ``config.RESUME_OVERRIDES`` (e.g.
+    ``{"train.max_minutes": 30}``). The result is bitwise identical (on CPU) to an uninterrupted run with the same
+    config.
     """
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
     cfg = load_config_file(path / "config.json")
+    if overrides:
+        check_resume_overrides(overrides)
+        cfg = cfg.replace(dict(overrides))
     if steps is not None and steps != cfg.train.steps:
         cfg = cfg.replace({"train.steps": steps})
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one

@@ -223,6 +223,28 @@ class RunConfig:
         return from_dict(data)
 
 
+# What ``ganforge train --resume DIR KEY=VALUE`` may change: when and where the run works, never what it computes,
+# so the resumed run stays the uninterrupted one.
+RESUME_OVERRIDES = (
+    "train.max_minutes",
+    "train.threads",
+    "train.log_every",
+    "train.sample_every",
+    "train.checkpoint_every",
+    "train.keep_checkpoints",
+)
+
+
+def check_resume_overrides(overrides: dict[str, Any]) -> None:
+    """Raises :class:`ConfigError` for an override that would change what a resumed run computes."""
+    for key in overrides:
+        if key not in RESUME_OVERRIDES:
+            raise ConfigError(
+                f"--resume cannot change {key}: a resumed run keeps the config it was trained with; "
+                f"it may change only {', '.join(RESUME_OVERRIDES)} (and --steps). Start a new run for other changes"
+            )
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """Parses ``["a.b=1", "c.d=x"]``; values are read as YAML scalars (``1e-4``, ``true``, ``null``)."""
     out: dict[str, Any] = {}

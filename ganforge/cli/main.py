@@ -93,25 +93,32 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from ganforge.api import resume, train
-    from ganforge.config import load_config_file, load_preset
+    from ganforge.config import check_resume_overrides, load_config_file, load_preset, parse_overrides
 
     if args.resume is not None:
-        if args.preset or args.overrides or args.seed is not None or args.run_dir is not None:
-            raise GanforgeError("--resume takes only the run directory and optionally --steps; the config is the run's")
+        # argparse puts the first KEY=VALUE into `preset`: with --resume every positional is an override.
+        pairs = [args.preset, *args.overrides] if args.preset else list(args.overrides)
+        if args.seed is not None or args.run_dir is not None or any("=" not in pair for pair in pairs):
+            raise GanforgeError(
+                "--resume takes the run directory, optionally --steps and budget/cadence overrides "
+                "(e.g. train.max_minutes=30); the rest of the config is the run's"
+            )
+        resume_overrides = parse_overrides(pairs)
+        check_resume_overrides(resume_overrides)
         if args.dry_run:
-            cfg = load_config_file(args.resume / "config.json")
+            cfg = load_config_file(args.resume / "config.json").replace(resume_overrides)
             cfg = cfg.replace({"train.steps": args.steps}) if args.steps is not None else cfg
             print(cfg.to_json())
             return 0
-        run_dir = resume(args.resume, steps=args.steps, progress=False if args.no_progress else None)
+        run_dir = resume(
+            args.resume, steps=args.steps, overrides=resume_overrides, progress=False if args.no_progress else None
+        )
     else:
         if not args.preset:
             raise GanforgeError("name a preset (see `ganforge presets`) or give --resume DIR")
         if "=" in args.preset:
             raise GanforgeError(f"the first argument must be a preset name, got override {args.preset!r}")
         overrides: dict[str, object] = {}
-        from ganforge.config import parse_overrides
-
         overrides.update(parse_overrides(args.overrides))
         if args.steps is not None:
             overrides["train.steps"] = args.steps

@@ -121,8 +121,9 @@ def load_classifier(dataset: str) -> DomainClassifier:
 def _read_classifier(path: Path) -> DomainClassifier:
     with safe_open(str(path), framework="pt") as fh:
         meta = fh.metadata() or {}
-    model = DomainClassifier(**json.loads(meta["config"]))
-    model.load_state_dict(load_file(str(path)), strict=True)
+    with torch.device("meta"):  # no random initialisation: it would draw from (and move) the global RNG
+        model = DomainClassifier(**json.loads(meta["config"]))
+    model.load_state_dict(load_file(str(path)), strict=True, assign=True)
     return model.eval()
 
 

@@ -86,6 +86,25 @@ def test_resume_to_more_steps_extends_run(reference_run: Path, tmp_path: Path) -
     assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 70
 
 
+def test_resume_may_change_budget_and_cadence_but_not_the_maths(reference_run: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    first = cli("train", "mnist-dcgan", "--run-dir", str(run_dir), *ARGS, "--steps", "30")
+    assert first.returncode == 0, first.stderr
+    refused = cli("train", "--resume", str(run_dir), "--steps", "60", "optim.lr_g=1e-3", "--no-progress")
+    assert refused.returncode == 2
+    assert "--resume cannot change optim.lr_g" in refused.stderr and "train.max_minutes" in refused.stderr
+    assert latest_step(run_dir) == 30 and json.loads((run_dir / "config.json").read_text())["optim"]["lr_g"] == 2e-4
+    done = cli(
+        "train", "--resume", str(run_dir), "--steps", "60", "train.max_minutes=30", "train.checkpoint_every=7",
+        "--no-progress",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    train = json.loads((run_dir / "config.json").read_text())["train"]
+    assert (train["max_minutes"], train["checkpoint_every"], train["steps"]) == (30.0, 7, 60)
+    # Other checkpoints and an extra end-of-run evaluation at step 30, same run (RNG states included).
+    assert_bitwise_equal(final_state(run_dir), final_state(reference_run))
+
+
 def test_a_run_dir_trains_in_one_process_at_a_time(tmp_path: Path) -> None:
     """A second process resuming a live run fails at once (exit 2) and leaves the run untouched."""
     run_dir = tmp_path / "run"
