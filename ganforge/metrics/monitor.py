@@ -103,7 +103,11 @@ class StackedMonitor:
 
 
 def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) -> str | None:
-    """A message when the class (or mode) histogram looks collapsed: one missing or KL above ``max_kl``."""
+    """A message when the class (or mode) histogram looks collapsed: modes missing or KL above ``max_kl``.
+
+    Missing means any of up to 99 classes or modes, or more than 1% of them beyond that: a healthy Stacked MNIST
+    generator misses one or two of its 1,000 modes in 10,000 draws by chance (its rarest modes are drawn ~3 times).
+    """
     if "modes_captured" in values:
         covered, kl, what, one = int(values["modes_captured"]), values["reverse_kl"], "modes", "mode"
     elif "modes_covered" in values:
@@ -112,7 +116,7 @@ def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) ->
         covered, kl, what, one = int(values["classes_covered"]), values["class_kl"], "classes", "class"
     else:
         return None
-    if covered < num_classes or kl > max_kl:
+    if num_classes - covered > num_classes // 100 or kl > max_kl:
         return (
             f"mode-collapse alarm: the generator covers {covered} of {num_classes} {what}, KL({one} histogram "
             f"|| uniform) = {kl:.3f} (alarm above {max_kl}); consider more D regularisation (loss.r1_gamma), "
