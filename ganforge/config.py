@@ -232,6 +232,7 @@ RESUME_OVERRIDES = (
     "train.sample_every",
     "train.checkpoint_every",
     "train.keep_checkpoints",
+    "eval.every",  # evaluation draws from its own seeded generators, never from the training RNG (tested)
 )
 
 

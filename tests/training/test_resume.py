@@ -95,13 +95,19 @@ def test_resume_may_change_budget_and_cadence_but_not_the_maths(reference_run: P
     assert "--resume cannot change optim.lr_g" in refused.stderr and "train.max_minutes" in refused.stderr
     assert latest_step(run_dir) == 30 and json.loads((run_dir / "config.json").read_text())["optim"]["lr_g"] == 2e-4
     done = cli(
-        "train", "--resume", str(run_dir), "--steps", "60", "train.max_minutes=30", "train.checkpoint_every=7",
-        "--no-progress",
+        "train", "--resume", str(run_dir), "--steps", "60", "--no-progress",
+        "train.max_minutes=30", "train.checkpoint_every=7", "eval.every=9",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     train = json.loads((run_dir / "config.json").read_text())["train"]
     assert (train["max_minutes"], train["checkpoint_every"], train["steps"]) == (30.0, 7, 60)
-    # Other checkpoints and an extra end-of-run evaluation at step 30, same run (RNG states included).
+    evals = [
+        r["step"]
+        for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines())
+        if "eval_domain_fd" in r
+    ]
+    assert evals == [30, 36, 45, 54, 60]
+    # Other checkpoints and evaluations (the uninterrupted run evaluated at step 60 only), same run, RNG included.
     assert_bitwise_equal(final_state(run_dir), final_state(reference_run))
 
 
