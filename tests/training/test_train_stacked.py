@@ -60,6 +60,11 @@ def test_bench_stacked_prints_real_floor_and_papers(tmp_path: Path, capsys: pyte
     assert main(["bench", "stacked-mnist", "--runs", str(out / "seed0"), "--samples", "400", "--out", "unused"]) == 0
     row = f"| {out / 'seed0'} (20 steps) | {rows[1]['modes_covered']} | {rows[1]['kl']:.3f} |"
     assert row in capsys.readouterr().out
+    # Several existing runs (e.g. seeds trained side by side) also get one mean ± std row and the goal check.
+    twice = ["bench", "stacked-mnist", "--runs", str(out / "seed0"), str(out / "seed0"), "--samples", "400"]
+    assert main([*twice, "--out", "unused"]) == 0
+    summary = [line for line in capsys.readouterr().out.splitlines() if "the 2 runs above" in line]
+    assert len(summary) == 1 and f"| {rows[1]['kl']:.3g} ± 0 |" in summary[0] and "every seed): NOT met" in summary[0]
     assert main(["bench", "stacked-mnist", "--runs", str(tmp_path), "--out", "unused"]) == 2  # not a run
 
 
