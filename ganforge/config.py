@@ -227,7 +227,7 @@ class RunConfig:
 # so the resumed run stays the uninterrupted one.
 RESUME_OVERRIDES = (
     "train.max_minutes",
-    "train.threads",
+    "train.threads",  # the same maths; only the CPU's summation order may differ with the thread count
     "train.log_every",
     "train.sample_every",
     "train.checkpoint_every",

@@ -118,8 +118,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise GanforgeError("name a preset (see `ganforge presets`) or give --resume DIR")
         if "=" in args.preset:
             raise GanforgeError(f"the first argument must be a preset name, got override {args.preset!r}")
-        overrides: dict[str, object] = {}
-        overrides.update(parse_overrides(args.overrides))
+        overrides: dict[str, object] = dict(parse_overrides(args.overrides))
         if args.steps is not None:
             overrides["train.steps"] = args.steps
         if args.seed is not None:
