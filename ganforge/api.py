@@ -322,6 +322,20 @@ def train(
         return _execute(run, path, 0, cfg.train.steps, progress=progress)
 
 
+def resume_config(
+    run_dir: str | Path, *, steps: int | None = None, overrides: dict[str, Any] | None = None
+) -> RunConfig:
+    """The config a resume of ``run_dir`` trains with: the run's own, with ``steps`` and the budget / cadence
+    ``overrides`` of ``config.RESUME_OVERRIDES`` (anything else raises :class:`ConfigError`)."""
+    path = Path(run_dir)
+    if not (path / "config.json").is_file():
+        raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
+    check_resume_overrides(overrides or {})
+    changes = {**(overrides or {}), **({"train.steps": steps} if steps is not None else {})}
+    cfg = load_config_file(path / "config.json")
+    return cfg.replace(changes) if changes else cfg
+
+
 def resume(
     run_dir: str | Path,
     *,
@@ -336,14 +350,7 @@ def resume(
     config.
     """
     path = Path(run_dir)
-    if not (path / "config.json").is_file():
-        raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
-    cfg = load_config_file(path / "config.json")
-    if overrides:
-        check_resume_overrides(overrides)
-        cfg = cfg.replace(dict(overrides))
-    if steps is not None and steps != cfg.train.steps:
-        cfg = cfg.replace({"train.steps": steps})
+    cfg = resume_config(path, steps=steps, overrides=overrides)
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
         tensors, meta, ckpt_path = load_latest(path / "checkpoints")
         start = int(meta["step"])

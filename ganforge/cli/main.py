@@ -92,8 +92,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ganforge.api import resume, train
-    from ganforge.config import check_resume_overrides, load_config_file, load_preset, parse_overrides
+    from ganforge.api import resume, resume_config, train
+    from ganforge.config import load_preset, parse_overrides
 
     if args.resume is not None:
         # argparse puts the first KEY=VALUE into `preset`: with --resume every positional is an override.
@@ -104,11 +104,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                 "(e.g. train.max_minutes=30); the rest of the config is the run's"
             )
         resume_overrides = parse_overrides(pairs)
-        check_resume_overrides(resume_overrides)
         if args.dry_run:
-            cfg = load_config_file(args.resume / "config.json").replace(resume_overrides)
-            cfg = cfg.replace({"train.steps": args.steps}) if args.steps is not None else cfg
-            print(cfg.to_json())
+            print(resume_config(args.resume, steps=args.steps, overrides=resume_overrides).to_json())
             return 0
         run_dir = resume(
             args.resume, steps=args.steps, overrides=resume_overrides, progress=False if args.no_progress else None

@@ -19,6 +19,14 @@ def test_shipped_classifier_meets_its_accuracy_on_the_test_split(dataset: str, r
     assert accuracy == pytest.approx(classifier_metadata(dataset)["test_accuracy"], abs=1e-4)
 
 
+def test_loading_a_classifier_leaves_the_global_rng_alone() -> None:
+    """Training restores the global RNG from checkpoints; an evaluation loading a classifier must not move it."""
+    before = torch.get_rng_state()
+    model = load_classifier("mnist")
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(p.device.type == "cpu" for p in model.parameters())  # loaded, not left on the meta device
+
+
 def test_real_data_scores_as_real_data() -> None:
     train = load_dataset("mnist", "train")
     m = domain_metrics(train.images[:5000], "mnist")

@@ -94,6 +94,10 @@ def test_resume_may_change_budget_and_cadence_but_not_the_maths(reference_run: P
     assert refused.returncode == 2
     assert "--resume cannot change optim.lr_g" in refused.stderr and "train.max_minutes" in refused.stderr
     assert latest_step(run_dir) == 30 and json.loads((run_dir / "config.json").read_text())["optim"]["lr_g"] == 2e-4
+    dry = cli("train", "--resume", str(run_dir), "--steps", "60", "train.max_minutes=30", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["train"]["max_minutes"] == 30.0 and json.loads(dry.stdout)["train"]["steps"] == 60
+    assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 30  # a dry run writes nothing
     done = cli(
         "train", "--resume", str(run_dir), "--steps", "60", "--no-progress",
         "train.max_minutes=30", "train.checkpoint_every=7", "eval.every=9",
