@@ -90,10 +90,10 @@ def test_resume_may_change_budget_and_cadence_but_not_the_maths(reference_run: P
     run_dir = tmp_path / "run"
     first = cli("train", "mnist-dcgan", "--run-dir", str(run_dir), *ARGS, "--steps", "30")
     assert first.returncode == 0, first.stderr
-    refused = cli("train", "--resume", str(run_dir), "--steps", "60", "optim.lr_g=1e-3", "--no-progress")
+    refused = cli("train", "--resume", str(run_dir), "--steps", "60", "optim.lr_g=5e-4", "--no-progress")
     assert refused.returncode == 2
     assert "--resume cannot change optim.lr_g" in refused.stderr and "train.max_minutes" in refused.stderr
-    assert latest_step(run_dir) == 30 and json.loads((run_dir / "config.json").read_text())["optim"]["lr_g"] == 2e-4
+    assert latest_step(run_dir) == 30 and json.loads((run_dir / "config.json").read_text())["optim"]["lr_g"] == 1e-3
     dry = cli("train", "--resume", str(run_dir), "--steps", "60", "train.max_minutes=30", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout)["train"]["max_minutes"] == 30.0 and json.loads(dry.stdout)["train"]["steps"] == 60
