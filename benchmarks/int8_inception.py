@@ -40,8 +40,8 @@ def quantized_int8(calibration: list[np.ndarray], example: Tensor, quantize_firs
 
     fp32 = InceptionFeatures("fp32-frozen", compile=False)
     module = torch.export.export(script_to_fx(fp32.net, example), (example,)).module()
+    kind = {torch.ops.aten.conv2d.default: torch.nn.Conv2d, torch.ops.aten.relu.default: torch.nn.ReLU}
     for node in module.graph.nodes:  # the quantizer finds conv -> relu pairs by their source module type
-        kind = {torch.ops.aten.conv2d.default: torch.nn.Conv2d, torch.ops.aten.relu.default: torch.nn.ReLU}
         if node.target in kind:
             node.meta["source_fn_stack"] = [(node.name, kind[node.target])]
 

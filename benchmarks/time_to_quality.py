@@ -144,6 +144,7 @@ def main() -> None:
     extra = parse_overrides(args.overrides)
     threads = configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     batch = load_preset(args.preset).optim.batch_size
+    reference_budget = args.reference_budget or args.budget
     results = []
     for name in args.contestants:
         if name == "reference":
@@ -154,13 +155,11 @@ def main() -> None:
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
             step, sampler = ganforge_contestant(args.preset, overrides)
-        budget = args.reference_budget if name == "reference" and args.reference_budget else args.budget
-        results.append(race(name, step, sampler, budget, args))
+        results.append(race(name, step, sampler, reference_budget if name == "reference" else args.budget, args))
     ref = next((r for r in results if r["contestant"] == "reference"), None)
     print(f"machine: {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}; "
           f"preset {args.preset}, batch {batch}; domain FD on {args.samples} samples vs MNIST test; "
-          f"{args.budget:g} training s each"
-          + (f", the reference {args.reference_budget:g}" if args.reference_budget else ""))  # fmt: skip
+          f"{args.budget:g} training s each, the reference {reference_budget:g}")  # fmt: skip
     heads = " | ".join(f"s to FD < {t:g} (steps) | speed-up" for t in args.thresholds)
     print(f"| contestant | steps/s | {heads} | best FD | final FD |")
     print("|---|---|" + "---|---|" * len(args.thresholds) + "---|---|")
