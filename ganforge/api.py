@@ -6,6 +6,7 @@ directory) is checked before the run directory is created, so a failed start wri
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import logging
@@ -121,6 +122,9 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
 def _lr_schedule(cfg: RunConfig) -> Callable[[int], float] | None:
     if cfg.optim.lr_decay == "none":
         return None
+    if cfg.optim.lr_decay == "step":
+        milestones, gamma = cfg.optim.lr_milestones, cfg.optim.lr_gamma
+        return lambda step: gamma ** bisect.bisect_right(milestones, step)  # × gamma from each milestone on
     total = cfg.train.steps
     return lambda step: max(0.0, 1.0 - step / total)  # linear to 0 at train.steps
 

@@ -109,9 +109,13 @@ class OptimConfig:
         beta1: Adam β1 (0.5 in DCGAN; 0 for WGAN-GP).
         beta2: Adam β2.
         n_critic: Discriminator steps per generator step (5 for WGAN / WGAN-GP).
-        lr_decay: ``none``, or ``linear``: both learning rates fall linearly from their value at step 0 to 0 at
-            ``train.steps`` (a pure function of the step, so resuming is exact; extending a run with
-            ``--resume --steps`` stretches the rest of the schedule).
+        lr_decay: ``none``; ``linear``: both learning rates fall linearly from their value at step 0 to 0 at
+            ``train.steps`` (extending a run with ``--resume --steps`` stretches the rest of the schedule);
+            ``step``: both rates are multiplied by ``lr_gamma`` at each of ``lr_milestones`` (as torch's
+            ``MultiStepLR``). Either is a pure function of the step, so resuming is exact.
+        lr_milestones: Steps at which ``lr_decay=step`` multiplies the rates by ``lr_gamma``, increasing
+            (``[100000, 150000]``: from step 100,000 on the rates are ``lr_gamma`` times their value).
+        lr_gamma: Factor per milestone, in (0, 1].
     """
 
     batch_size: int = 64
@@ -120,7 +124,9 @@ class OptimConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     n_critic: int = 1
-    lr_decay: Literal["none", "linear"] = "none"
+    lr_decay: Literal["none", "linear", "step"] = "none"
+    lr_milestones: tuple[int, ...] = ()
+    lr_gamma: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -308,6 +314,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if value not in allowed:
             raise ConfigError(f"config key {key!r} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
         return value
+    if origin is tuple:
+        (item, ellipsis) = get_args(tp)
+        assert ellipsis is Ellipsis, f"only tuple[T, ...] fields are supported, not {tp!r}"
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"config key {key!r} must be a list (e.g. [1000, 2000]), got {value!r}")
+        return tuple(_coerce(v, item, key) for v in value)
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"config key {key!r} must be true or false, got {value!r}")
@@ -365,6 +377,19 @@ def validate(cfg: RunConfig) -> None:
         (cfg.optim.n_critic >= 1, "optim.n_critic must be >= 1"),
         (cfg.optim.lr_g > 0 and cfg.optim.lr_d > 0, "optim.lr_g and optim.lr_d must be > 0"),
         (0 <= cfg.optim.beta1 < 1 and 0 <= cfg.optim.beta2 < 1, "optim.beta1 and optim.beta2 must be in [0, 1)"),
+        (
+            cfg.optim.lr_decay != "step" or len(cfg.optim.lr_milestones) > 0,
+            "optim.lr_decay=step needs optim.lr_milestones (e.g. optim.lr_milestones=[100000,150000])",
+        ),
+        (
+            cfg.optim.lr_decay == "step" or not cfg.optim.lr_milestones,
+            "optim.lr_milestones is only used with optim.lr_decay=step; set that too, or drop the milestones",
+        ),
+        (
+            all(b > a for a, b in zip((0, *cfg.optim.lr_milestones), cfg.optim.lr_milestones, strict=False)),
+            f"optim.lr_milestones must be increasing steps > 0, got {list(cfg.optim.lr_milestones)}",
+        ),
+        (0 < cfg.optim.lr_gamma <= 1, "optim.lr_gamma must be in (0, 1]"),
         (0 <= cfg.train.ema_decay < 1, "train.ema_decay must be in [0, 1) (0 disables the EMA)"),
         (cfg.train.log_every >= 1, "train.log_every must be >= 1"),
         (cfg.train.sample_every >= 0, "train.sample_every must be >= 0"),

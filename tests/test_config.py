@@ -61,6 +61,23 @@ def test_bad_overrides_are_clear_errors(override: str, message: str) -> None:
         load_preset("mnist-dcgan", [override])
 
 
+def test_step_lr_decay_milestones() -> None:
+    cfg = load_preset("mnist-dcgan", ["optim.lr_decay=step", "optim.lr_milestones=[100,250]", "optim.lr_gamma=0.25"])
+    assert cfg.optim.lr_milestones == (100, 250) and cfg.optim.lr_gamma == 0.25
+    assert from_dict(json.loads(cfg.to_json())) == cfg  # the tuple survives config.json
+    for bad, message in [
+        (["optim.lr_decay=step"], "needs optim.lr_milestones"),
+        (["optim.lr_milestones=[100]"], "only used with optim.lr_decay=step"),
+        (["optim.lr_decay=step", "optim.lr_milestones=[300,200]"], r"increasing steps > 0, got \[300, 200\]"),
+        (["optim.lr_decay=step", "optim.lr_milestones=[0]"], "increasing steps > 0"),
+        (["optim.lr_decay=step", "optim.lr_milestones=100"], "must be a list"),
+        (["optim.lr_decay=step", "optim.lr_milestones=[1.5]"], "must be an integer"),
+        (["optim.lr_decay=step", "optim.lr_milestones=[10]", "optim.lr_gamma=0"], r"lr_gamma must be in \(0, 1\]"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            load_preset("mnist-dcgan", bad)
+
+
 def test_override_syntax_error() -> None:
     with pytest.raises(ConfigError, match="key=value"):
         parse_overrides(["optim.lr_g"])

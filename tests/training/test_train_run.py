@@ -140,6 +140,35 @@ def test_linear_lr_decay_reaches_zero_and_resumes_exactly(tmp_path: Path) -> Non
     assert all(torch.equal(tensors[k], resumed[k]) for k in tensors if k.startswith("model."))
 
 
+def test_step_lr_decay_multiplies_at_milestones_and_resumes_exactly(tmp_path: Path) -> None:
+    overrides = {
+        "train.steps": 20,
+        "train.log_every": 5,
+        "train.checkpoint_every": 10,
+        "data.limit": 256,
+        "optim.lr_decay": "step",
+        "optim.lr_milestones": [8, 15],
+        "optim.lr_gamma": 0.5,
+        "train.precision": "fp32",
+    }
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "a", overrides=overrides, progress=False)
+    tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
+    meta_10 = json.loads((run / "checkpoints" / "step_0000010" / "meta.json").read_text())
+    for name in ("D", "G"):
+        assert meta_10["optimizers"][name]["param_groups"][0]["lr"] == pytest.approx(2e-4 * 0.5)  # after step 8
+        group = meta["optimizers"][name]["param_groups"][0]
+        assert group["base_lr"] == pytest.approx(2e-4) and group["lr"] == pytest.approx(2e-4 * 0.25)  # after 15
+    # Resumed from step 10, across the second milestone: the same weights at step 20, bit for bit.
+    copy = tmp_path / "b"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns(".lock"))
+    shutil.rmtree(copy / "checkpoints" / "step_0000020")
+    (copy / "checkpoints" / "latest").write_text("step_0000010\n")
+    ganforge.resume(copy, progress=False)
+    resumed, meta_b, _ = ckpt.load_latest(copy / "checkpoints")
+    assert meta_b["step"] == 20
+    assert all(torch.equal(tensors[k], resumed[k]) for k in tensors if k.startswith("model."))
+
+
 def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) -> None:
     overrides = {"train.steps": 1_000_000, "train.max_minutes": 0.02, "train.log_every": 10, "data.limit": 256}
     run = ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides=overrides, progress=False)
