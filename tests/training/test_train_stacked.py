@@ -92,6 +92,16 @@ def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: py
     assert not (tmp_path / "c").exists()
 
 
+def test_preset_changes_name_list_settings_as_overrides() -> None:
+    from ganforge.bench.fid import preset_changes
+    from ganforge.config import load_preset
+
+    plain = json.loads(load_preset("mnist-dcgan").to_json())
+    assert preset_changes(plain) == []  # config.json's lists equal the preset's empty tuples
+    cfg = load_preset("mnist-dcgan", ["optim.lr_decay=step", "optim.lr_milestones=[100,200]", "train.steps=9"])
+    assert preset_changes(json.loads(cfg.to_json())) == ["optim.lr_decay=step", "optim.lr_milestones=[100,200]"]
+
+
 def test_training_minutes_sums_logged_intervals_only(tmp_path: Path) -> None:
     from ganforge.bench.fid import training_minutes
 
