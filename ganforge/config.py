@@ -214,11 +214,11 @@ class RunConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready nested dict of every field."""
-        return dataclasses.asdict(self)
+        """A nested dict of every field as ``config.json`` holds it (lists, not tuples)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False)
 
     def replace(self, overrides: dict[str, Any] | list[str]) -> RunConfig:
         """Returns a copy with dotted overrides applied (``{"optim.lr_g": 1e-4}`` or ``["optim.lr_g=1e-4"]``)."""

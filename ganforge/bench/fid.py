@@ -38,7 +38,7 @@ def preset_changes(config: dict[str, Any]) -> list[str]:
     from its preset, so a table row says which variant of the preset was trained."""
     from ganforge.config import load_preset
 
-    base = json.loads(load_preset(config["preset"]).to_json())  # as config.json holds it: lists, not tuples
+    base = load_preset(config["preset"]).to_dict()
     return [
         f"{section}.{key}={json.dumps(value, separators=(',', ':')) if isinstance(value, list) else value}"
         for section in _MODEL_SECTIONS

@@ -112,17 +112,24 @@ def test_nonfinite_loss_rolls_back_with_lower_lr(tmp_path: Path, monkeypatch: py
         )
 
 
+#: 20 fp32 steps with checkpoints at 10 and 20: the runs of the learning-rate schedule tests.
+_SCHEDULE_RUN = {"train.steps": 20, "train.log_every": 5, "train.checkpoint_every": 10, "data.limit": 256,
+                 "train.precision": "fp32"}  # fmt: skip
+
+
+def _resumed_from_step_10(run: Path, copy: Path) -> dict[str, torch.Tensor]:
+    """A copy of the 20-step ``run`` rolled back to its step-10 checkpoint and resumed: its model tensors at 20."""
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns(".lock"))
+    shutil.rmtree(copy / "checkpoints" / "step_0000020")
+    (copy / "checkpoints" / "latest").write_text("step_0000010\n")
+    ganforge.resume(copy, progress=False)
+    resumed, meta, _ = ckpt.load_latest(copy / "checkpoints")
+    assert meta["step"] == 20
+    return {k: t for k, t in resumed.items() if k.startswith("model.")}
+
+
 def test_linear_lr_decay_reaches_zero_and_resumes_exactly(tmp_path: Path) -> None:
-    overrides = {
-        "train.steps": 20,
-        "train.log_every": 5,
-        "train.checkpoint_every": 10,
-        "data.limit": 256,
-        "optim.lr_decay": "linear",
-        "loss.r1_gamma": 1.0,
-        "loss.r1_interval": 4,
-        "train.precision": "fp32",
-    }
+    overrides = {**_SCHEDULE_RUN, "optim.lr_decay": "linear", "loss.r1_gamma": 1.0, "loss.r1_interval": 4}
     run = ganforge.train("mnist-mlp", run_dir=tmp_path / "a", overrides=overrides, progress=False)
     tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
     for name in ("D", "G"):
@@ -130,27 +137,12 @@ def test_linear_lr_decay_reaches_zero_and_resumes_exactly(tmp_path: Path) -> Non
         assert group["base_lr"] == pytest.approx(2e-4) and group["lr"] == pytest.approx(2e-4 / 20)  # last step: 1/20
     # Resumed from the step-10 checkpoint: the same weights at step 20, bit for bit (the rate is a function of
     # the step and of the checkpointed base rate).
-    copy = tmp_path / "b"
-    shutil.copytree(run, copy, ignore=shutil.ignore_patterns(".lock"))
-    shutil.rmtree(copy / "checkpoints" / "step_0000020")
-    (copy / "checkpoints" / "latest").write_text("step_0000010\n")
-    ganforge.resume(copy, progress=False)
-    resumed, meta_b, _ = ckpt.load_latest(copy / "checkpoints")
-    assert meta_b["step"] == 20
-    assert all(torch.equal(tensors[k], resumed[k]) for k in tensors if k.startswith("model."))
+    resumed = _resumed_from_step_10(run, tmp_path / "b")
+    assert resumed and all(torch.equal(tensors[k], t) for k, t in resumed.items())
 
 
 def test_step_lr_decay_multiplies_at_milestones_and_resumes_exactly(tmp_path: Path) -> None:
-    overrides = {
-        "train.steps": 20,
-        "train.log_every": 5,
-        "train.checkpoint_every": 10,
-        "data.limit": 256,
-        "optim.lr_decay": "step",
-        "optim.lr_milestones": [8, 15],
-        "optim.lr_gamma": 0.5,
-        "train.precision": "fp32",
-    }
+    overrides = {**_SCHEDULE_RUN, "optim.lr_decay": "step", "optim.lr_milestones": [8, 15], "optim.lr_gamma": 0.5}
     run = ganforge.train("mnist-mlp", run_dir=tmp_path / "a", overrides=overrides, progress=False)
     tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
     meta_10 = json.loads((run / "checkpoints" / "step_0000010" / "meta.json").read_text())
@@ -159,14 +151,8 @@ def test_step_lr_decay_multiplies_at_milestones_and_resumes_exactly(tmp_path: Pa
         group = meta["optimizers"][name]["param_groups"][0]
         assert group["base_lr"] == pytest.approx(2e-4) and group["lr"] == pytest.approx(2e-4 * 0.25)  # after 15
     # Resumed from step 10, across the second milestone: the same weights at step 20, bit for bit.
-    copy = tmp_path / "b"
-    shutil.copytree(run, copy, ignore=shutil.ignore_patterns(".lock"))
-    shutil.rmtree(copy / "checkpoints" / "step_0000020")
-    (copy / "checkpoints" / "latest").write_text("step_0000010\n")
-    ganforge.resume(copy, progress=False)
-    resumed, meta_b, _ = ckpt.load_latest(copy / "checkpoints")
-    assert meta_b["step"] == 20
-    assert all(torch.equal(tensors[k], resumed[k]) for k in tensors if k.startswith("model."))
+    resumed = _resumed_from_step_10(run, tmp_path / "b")
+    assert resumed and all(torch.equal(tensors[k], t) for k, t in resumed.items())
 
 
 def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) -> None:
