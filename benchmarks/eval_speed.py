@@ -8,19 +8,22 @@ For each variant (see ganforge.metrics.inception.VARIANTS), and for the ``torch.
 (wall time of the extraction, after one warm-up batch), FID(mnist:train, mnist:test) and
 FID(fashion-mnist:test, mnist:test) with their relative difference to the fp32 variant as shipped.
 The variants run alternately (``--rounds``) and the speed is the median, because this machine is shared.
+``--device cuda`` runs every variant on the GPU (``auto``: CUDA when available); the compiled executions then go
+through inductor's Triton kernels.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from devices import describe, resolve_device
 
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.inception import VARIANTS, InceptionFeatures
@@ -32,14 +35,16 @@ def main() -> None:
     p.add_argument("--n", type=int, default=500, help="images per set")
     p.add_argument("--rounds", type=int, default=2, help="alternating timing rounds per variant")
     p.add_argument("--batch-size", type=int, default=25)
+    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
+    device = resolve_device(args.device)
     sets = {s: load_source(s, n=args.n, seed=0).images for s in ("mnist:train", "mnist:test", "fashion-mnist:test")}
     # every variant as `ganforge eval` runs it on a small call (uncompiled), and the compiled executions that
     # large calls (>= COMPILE_MIN_IMAGES images) use
-    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size, compile=False) for v in VARIANTS}
+    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=False) for v in VARIANTS}
     for v in ("fp32-frozen", "bf16"):
-        extractors[f"{v} compiled"] = InceptionFeatures(v, batch_size=args.batch_size, compile=True)
+        extractors[f"{v} compiled"] = InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=True)
     names = list(extractors)
     for ex in extractors.values():  # warm-up: first calls compile / allocate
         ex(sets["mnist:test"][: args.batch_size])
@@ -51,7 +56,7 @@ def main() -> None:
             out = {name: extractors[v](images) for name, images in sets.items()}
             speeds[v].append(3 * args.n / (time.perf_counter() - started))
             feats[v] = out
-    rows = []
+    rows: list[dict[str, Any]] = []
     for v in names:
         stats = {k: GaussianStats.of(f) for k, f in feats[v].items()}
         same = frechet_distance(stats["mnist:train"], stats["mnist:test"])
@@ -59,8 +64,8 @@ def main() -> None:
         rows.append({"variant": v, "images_per_s": statistics.median(speeds[v]), "fid_mnist": same,
                      "fid_fashion_vs_mnist": other})  # fmt: skip
     base = rows[0]
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"torch {torch.__version__}; n = {args.n} per set, {args.rounds} rounds")  # fmt: skip
+    print(f"machine: {describe(device)}, torch {torch.__version__}; n = {args.n} per set, {args.rounds} rounds, "
+          f"batch {args.batch_size}")  # fmt: skip
     print("| variant | images/s | speed-up | FID mnist train-test | rel. diff | FID fashion-mnist | rel. diff |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
@@ -70,7 +75,8 @@ def main() -> None:
         print(f"| {row['variant']} | {row['images_per_s']:.1f} | {row['speedup']:.2f}x | {row['fid_mnist']:.3f} | "
               f"{100 * d1:+.2f}% | {row['fid_fashion_vs_mnist']:.2f} | {100 * d2:+.2f}% |")  # fmt: skip
     if args.json is not None:
-        args.json.write_text(json.dumps({"n": args.n, "rows": rows}, indent=2) + "\n")
+        record = {"device": describe(device), "torch": torch.__version__, "n": args.n, "rows": rows}
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -30,7 +31,7 @@ from ganforge.metrics.inception import InceptionFeatures, preprocess
 from ganforge.metrics.sources import load_source
 
 
-def quantized_int8(calibration: list[np.ndarray], example: Tensor, quantize_first: bool) -> torch.nn.Module:
+def quantized_int8(calibration: list[np.ndarray], example: Tensor, quantize_first: bool) -> Callable[..., Tensor]:
     """The Inception graph in static int8, calibrated on ``calibration`` (uint8 image arrays), compiled."""
     try:
         import torchao.quantization.pt2e.quantizer.x86_inductor_quantizer as xiq
@@ -45,7 +46,7 @@ def quantized_int8(calibration: list[np.ndarray], example: Tensor, quantize_firs
         if node.target in kind:
             node.meta["source_fn_stack"] = [(node.name, kind[node.target])]
 
-    class Quantizer(xiq.X86InductorQuantizer):  # type: ignore[misc]
+    class Quantizer(xiq.X86InductorQuantizer):
         def annotate(self, model: torch.fx.GraphModule) -> torch.fx.GraphModule:
             model = super().annotate(model)
             if not quantize_first:  # leave the first convolution (and its relu) in fp32
@@ -66,7 +67,7 @@ def quantized_int8(calibration: list[np.ndarray], example: Tensor, quantize_firs
     with torch.no_grad(), torch._inductor.config.patch(freezing=True):
         compiled = torch.compile(converted, dynamic=False)
         compiled(example)
-    return compiled  # type: ignore[no-any-return]
+    return compiled
 
 
 def main() -> None:
@@ -100,8 +101,11 @@ def main() -> None:
             out.append(int8(x)[:n].float().numpy())
         return np.concatenate(out).astype(np.float64)
 
-    extractors = {"fp32 (as shipped)": InceptionFeatures("fp32", compile=False),
-                  "bf16 compiled": InceptionFeatures("bf16", compile=True), "int8 compiled": run_int8}  # fmt: skip
+    extractors: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "fp32 (as shipped)": InceptionFeatures("fp32", compile=False),
+        "bf16 compiled": InceptionFeatures("bf16", compile=True),
+        "int8 compiled": run_int8,
+    }
     timing = sets[args.pairs[1]][: 4 * B]
     speeds: dict[str, list[float]] = {k: [] for k in extractors}
     for fn in extractors.values():

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -50,7 +51,7 @@ def main() -> None:
     print("\nleaky_relu_backward, [64, 64, 14, 14] bf16, channels_last input")
     print("| gradient layout | us per call |\n|---|---|")
     for name, grad in (("channels_last (same)", grad_cl), ("NCHW (mixed)", grad_nchw)):
-        print(f"| {name} | {1e3 * best_ms(lambda g=grad: backward(g, x, 0.2, False), 100):.0f} |")
+        print(f"| {name} | {1e3 * best_ms(functools.partial(backward, grad, x, 0.2, False), 100):.0f} |")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ then the D step on ``G(z).detach()``, BCE-with-logits (the non-saturating loss) 
 every step. It trains the preset's own G and D with the tutorials' Adam settings (``TUTORIAL_ADAM``: lr 2e-4 for
 both networks, betas 0.5 / 0.999, as PyTorch-GAN's ``gan.py`` and ``dcgan.py`` default to) and no regulariser,
 whatever the preset's own learning rates and R1 weight are: the reference is the tutorial as people run it.
+On a GPU it does what those scripts do there: the models on the device, each batch copied to it as it comes out
+of the loader (``imgs.type(Tensor)``), the latents drawn on the device.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -37,18 +40,19 @@ class TutorialMNIST(Dataset[tuple[torch.Tensor, int]]):
         return (x - 0.5) / 0.5, int(self.labels[i])  # Normalize
 
 
-TUTORIAL_ADAM = {"lr": 2e-4, "betas": (0.5, 0.999)}  # PyTorch-GAN's --lr, --b1, --b2 defaults
+TUTORIAL_ADAM: dict[str, Any] = {"lr": 2e-4, "betas": (0.5, 0.999)}  # PyTorch-GAN's --lr, --b1, --b2 defaults
 
 
 class ReferenceLoop:
-    """The tutorial loop over preset ``name``'s G, D and data, at ``batch`` images per step (``TUTORIAL_ADAM``).
+    """The tutorial loop over preset ``name``'s G, D and data, at ``batch`` images per step (``TUTORIAL_ADAM``), on
+    ``device``.
 
     Attributes:
         G: The generator being trained (what the quality benchmark samples).
         losses: ``(g_loss, d_loss)`` of the last step, read with ``.item()`` as tutorials print them.
     """
 
-    def __init__(self, name: str, *, batch: int, seed: int) -> None:
+    def __init__(self, name: str, *, batch: int, seed: int, device: str | torch.device = "cpu") -> None:
         cfg = load_preset(name)
         array = load_dataset(cfg.data.name, "train")
         if array.labels is None:
@@ -60,12 +64,14 @@ class ReferenceLoop:
         self.D: nn.Module = family.discriminator(
             channels=c, resolution=h, width=cfg.model.d_width, norm=cfg.model.d_norm
         )
+        self.device = torch.device(device)
+        self.G, self.D = self.G.to(self.device), self.D.to(self.device)
         self.opt_g = torch.optim.Adam(self.G.parameters(), **TUTORIAL_ADAM)
         self.opt_d = torch.optim.Adam(self.D.parameters(), **TUTORIAL_ADAM)
         dataset = TutorialMNIST(array.images, array.labels)
         self.loader = DataLoader(dataset, batch_size=batch, shuffle=True, drop_last=True)
         self.batch, self.z_dim = batch, cfg.model.z_dim
-        self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
+        self.ones, self.zeros = torch.ones(batch, device=self.device), torch.zeros(batch, device=self.device)
         self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = iter(self.loader)
         self.losses = (0.0, 0.0)
 
@@ -75,11 +81,11 @@ class ReferenceLoop:
         except StopIteration:  # a new epoch, reshuffled, as `for epoch in range(n_epochs)` does
             self._batches = iter(self.loader)
             real, _ = next(self._batches)
-        return real
+        return real.to(self.device)
 
     def step(self) -> None:
         real = self._next_real()
-        z = torch.randn(self.batch, self.z_dim)
+        z = torch.randn(self.batch, self.z_dim, device=self.device)
         self.opt_g.zero_grad()
         fake = self.G(z)
         g_loss = F.binary_cross_entropy_with_logits(self.D(fake), self.ones)

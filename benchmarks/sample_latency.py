@@ -5,7 +5,7 @@
 *Cold*: wall time of ``python -m ganforge sample RUN --n 64 --out grid.png`` in a new process (interpreter
 start, imports, reading and checking the weights, generating, writing the PNG), median of ``--repeats``.
 *Warm*: in one process with the generator loaded, ``generate`` + grid PNG written, median of ``--repeats``
-after one warm-up; also the load step alone.
+after one warm-up; also the load step alone. ``--device`` (``auto``: CUDA when available) is where both generate.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import torch
+from devices import describe, resolve_device, sync
 
 from ganforge.sampling import generate, load_generator, make_grid, save_png
 
@@ -29,20 +30,24 @@ def main() -> None:
     p.add_argument("run", type=Path, help="run directory or its generator/ directory")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
+    device = resolve_device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
         cold = []
         for i in range(args.repeats):
             out = Path(tmp) / f"cold{i}.png"
             started = time.perf_counter()
-            cmd = [sys.executable, "-m", "ganforge", "sample", str(args.run), "--n", str(args.n), "--out", str(out)]
+            cmd = [sys.executable, "-m", "ganforge", "sample", str(args.run), "--n", str(args.n), "--out", str(out),
+                   "--device", str(device)]  # fmt: skip
             subprocess.run(cmd, check=True, capture_output=True)
             cold.append(time.perf_counter() - started)
         loads, warm = [], []
         for i in range(args.repeats + 1):
             started = time.perf_counter()
-            G = load_generator(args.run)
+            G = load_generator(args.run, device=device)
+            sync(device)
             loaded = time.perf_counter()
             images, _ = generate(G, args.n, seed=i)
             save_png(Path(tmp) / f"warm{i}.png", make_grid(images))
@@ -51,6 +56,7 @@ def main() -> None:
                 warm.append(time.perf_counter() - loaded)
     row = {
         "run": str(args.run),
+        "device": describe(device),
         "n": args.n,
         "threads": torch.get_num_threads(),
         "cold_s": statistics.median(cold),

@@ -7,7 +7,8 @@ The *reference loop* (``reference_loop.py``) is written the way the seeds and co
 ``dcgan.py``) write it: a ``torch.utils.data.DataLoader`` that converts one uint8 image at a time, fp32,
 G step then D step on ``G(z).detach()``, BCE-with-logits and ``.item()`` on both losses every step.
 ganforge runs its own trainer (``ganforge.api`` assembly of the preset: data on device, channels_last,
-precision ``auto``, fused Adam, statistics synced once per 50 steps).
+precision ``auto``, fused Adam, statistics synced once per 50 steps; trailing ``KEY=VALUE`` arguments override its
+preset, e.g. ``train.compile=reduce-overhead``).
 Both use the preset's G and D at batch 64 and all cores, and the same loss: the reference has no R1 term, so
 ganforge's side runs with ``loss.r1_gamma=0`` here even where the preset keeps R1 (``mnist-dcgan``); the
 time-to-quality benchmark is where the preset trains as shipped.
@@ -19,43 +20,52 @@ FLOPs/step x steps/s, shown against this machine's measured fp32 and bf16 matmul
 best of 5, same thread count). A second table splits ganforge's step time: the part inside the arithmetic
 kernels (matmul, convolution forward / backward, fused Adam; torch.profiler self time) bounds the ratio any
 loop could reach with these kernels.
+
+``--device cuda`` runs both loops on the GPU (the reference as the tutorials run there: models on the GPU, each
+batch copied to it from the DataLoader; ganforge with ``train.device=cuda``), times them between
+``torch.cuda.synchronize`` calls, measures the peaks with an 8192^3 matmul on the GPU, and replaces the kernel
+split by the GPU's busy time per step (the sum of every CUDA kernel's time in torch.profiler): a step much
+longer than its busy time is bound by the host (Python, kernel launches), not by the GPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
+from devices import describe, resolve_device, sync
 from reference_loop import ReferenceLoop
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganforge.api import _assemble
-from ganforge.config import load_preset
+from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
 
 BATCH = 64
 
 
-def reference_steps(name: str, steps: int, seed: int) -> float:
+def reference_steps(name: str, steps: int, seed: int, device: torch.device) -> float:
     """Images/s of the tutorial loop (``reference_loop.py``) on preset ``name``'s models, after 5 warm-up steps."""
-    loop = ReferenceLoop(name, batch=BATCH, seed=seed)
+    loop = ReferenceLoop(name, batch=BATCH, seed=seed, device=device)
     for _ in range(5):
         loop.step()
+    sync(device)
     started = time.perf_counter()
     for _ in range(steps):
         loop.step()
+    sync(device)
     return steps * BATCH / (time.perf_counter() - started)
 
 
-def ganforge_run(name: str, seed: int) -> Any:
+def ganforge_run(name: str, seed: int, device: torch.device, extra: dict[str, Any]) -> Any:
     same_loss = {"loss.r1_gamma": 0.0}  # the tutorial loop has no R1: compare the loop, not the recipe
-    cfg = load_preset(name, {"optim.batch_size": BATCH, "train.seed": seed, "train.threads": 0, **same_loss})
+    overrides = {"optim.batch_size": BATCH, "train.seed": seed, "train.threads": 0, "train.device": str(device)}
+    cfg = load_preset(name, {**overrides, **extra, **same_loss})
     return _assemble(cfg, load_dataset(cfg.data.name, cfg.data.split))
 
 
@@ -65,6 +75,7 @@ def ganforge_steps(run: Any, steps: int, first: int) -> float:
     for s in range(first, first + 5):
         trainer.step(s)
     trainer.pop_stats()
+    sync(run.device)
     started = time.perf_counter()
     for s in range(first + 5, first + 5 + steps):
         trainer.step(s)
@@ -72,6 +83,7 @@ def ganforge_steps(run: Any, steps: int, first: int) -> float:
             trainer.check_finite(s)
             trainer.pop_stats()
     trainer.pop_stats()
+    sync(run.device)
     return steps * run.trainer.images_per_step / (time.perf_counter() - started)
 
 
@@ -91,26 +103,36 @@ def kernel_ms_per_step(run: Any, first: int, steps: int = 20) -> float:
 
     The step cannot be faster than this with these kernels, whatever the loop around them does, so
     reference step time / this = the largest ratio the trainer could reach without faster kernels.
+    On CUDA: the GPU's busy time per step instead (every kernel's device time).
     """
     from torch.profiler import ProfilerActivity, profile
 
+    cuda = run.device.type == "cuda"
     for s in range(first, first + 3):
         run.trainer.step(s)
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    sync(run.device)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA] if cuda else [ProfilerActivity.CPU]) as prof:
         for s in range(first + 3, first + 3 + steps):
             run.trainer.step(s)
-    total_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in KERNELS)
+        sync(run.device)
+    if cuda:
+        total_us = sum(e.self_device_time_total for e in prof.key_averages())
+    else:
+        total_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in KERNELS)
     return total_us / 1e3 / steps
 
 
-def matmul_peak(dtype: torch.dtype, n: int = 2048) -> float:
-    """Best-of-5 GFLOP/s of an ``n``³ matmul in ``dtype``."""
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+def matmul_peak(dtype: torch.dtype, device: torch.device) -> float:
+    """Best-of-5 GFLOP/s of an ``n``³ matmul in ``dtype`` (n = 2048 on the CPU, 8192 on a GPU)."""
+    n = 8192 if device.type == "cuda" else 2048
+    a, b = torch.randn(n, n, dtype=dtype, device=device), torch.randn(n, n, dtype=dtype, device=device)
     a @ b
     best = 0.0
     for _ in range(5):
+        sync(device)
         started = time.perf_counter()
         a @ b
+        sync(device)
         best = max(best, 2 * n**3 / (time.perf_counter() - started) / 1e9)
     return best
 
@@ -120,16 +142,24 @@ def main() -> None:
     p.add_argument("--presets", nargs="+", default=["mnist-mlp", "mnist-dcgan"])
     p.add_argument("--rounds", type=int, default=3, help="alternations of reference and ganforge")
     p.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for ganforge's side (train.compile=default)"
+    )
     args = p.parse_args()
-    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    device = resolve_device(args.device)
+    extra = parse_overrides(args.overrides)
+    peaks = {"fp32": matmul_peak(torch.float32, device), "bf16": matmul_peak(torch.bfloat16, device)}
     rows = []
     for name in args.presets:
-        run = ganforge_run(name, seed=0)
-        flops = flops_per_step(run, 0)
+        run = ganforge_run(name, seed=0, device=device, extra=extra)
+        compiled = run.config.train.compile != "none"
+        eager = ganforge_run(name, 0, device, {**extra, "train.compile": "none"}) if compiled else run
+        flops = flops_per_step(eager, 0)  # the same arithmetic; counted eagerly, where every op dispatches
         ref, ours, ratios = [], [], []
         for r in range(args.rounds):
-            a = reference_steps(name, args.steps, seed=r)
+            a = reference_steps(name, args.steps, seed=r, device=device)
             b = ganforge_steps(run, args.steps, first=1 + r * (args.steps + 5))
             ref.append(a)
             ours.append(b)
@@ -146,25 +176,28 @@ def main() -> None:
             "step_ms": 1e3 * BATCH / ips, "kernel_ms_per_step": kernel_ms, "reference_step_ms": ref_ms,
             "ratio_ceiling": ref_ms / kernel_ms,
         })  # fmt: skip
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch "
-          f"{torch.__version__}; batch {BATCH}; {args.rounds} rounds x {args.steps} steps; matmul peak fp32 "
-          f"{peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")  # fmt: skip
+    print(f"machine: {describe(device)}, torch {torch.__version__}; batch {BATCH}; {args.rounds} rounds x "
+          f"{args.steps} steps; matmul peak fp32 {peaks['fp32']:.0f} GFLOP/s, "
+          f"bf16 {peaks['bf16']:.0f} GFLOP/s; ganforge overrides: {' '.join(args.overrides) or 'none'}")  # fmt: skip
     print("| preset | reference img/s | ganforge img/s | ratio (median) | precision | GFLOP/step | GFLOP/s | "
           "% fp32 peak | % bf16 peak |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['preset']} | {r['reference_images_per_s']:.0f} | {r['ganforge_images_per_s']:.0f} | "
-              f"{r['ratio_median']:.2f}x | {r['precision']} | {r['flops_per_step'] / 1e9:.3f} | "
-              f"{r['achieved_gflops']:.0f} | {r['pct_fp32_peak']:.0f}% | {r['pct_bf16_peak']:.0f}% |")  # fmt: skip
+    for row in rows:
+        print(f"| {row['preset']} | {row['reference_images_per_s']:.0f} | {row['ganforge_images_per_s']:.0f} | "
+              f"{row['ratio_median']:.2f}x | {row['precision']} | {row['flops_per_step'] / 1e9:.3f} | "
+              f"{row['achieved_gflops']:.0f} | {row['pct_fp32_peak']:.0f}% | "
+              f"{row['pct_bf16_peak']:.0f}% |")  # fmt: skip
     print()
-    print("| preset | reference ms/step | ganforge ms/step | of which kernels (mm, conv, Adam) | ratio ceiling at "
-          "these kernels |")  # fmt: skip
+    split = "GPU busy (all kernels)" if device.type == "cuda" else "kernels (mm, conv, Adam)"
+    print(f"| preset | reference ms/step | ganforge ms/step | of which {split} | ratio ceiling at these kernels |")
     print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['preset']} | {r['reference_step_ms']:.1f} | {r['step_ms']:.1f} | {r['kernel_ms_per_step']:.1f} | "
-              f"{r['ratio_ceiling']:.2f}x |")  # fmt: skip
+    for row in rows:
+        print(f"| {row['preset']} | {row['reference_step_ms']:.1f} | {row['step_ms']:.1f} | "
+              f"{row['kernel_ms_per_step']:.1f} | {row['ratio_ceiling']:.2f}x |")  # fmt: skip
     if args.json is not None:
-        args.json.write_text(json.dumps({"peaks_gflops": peaks, "rows": rows}, indent=2) + "\n")
+        record = {"device": describe(device), "torch": torch.__version__, "overrides": args.overrides,
+                  "peaks_gflops": peaks, "rows": rows}  # fmt: skip
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/time_to_quality.py --preset mnist-dcgan --thresholds 20 10 7 --budget 240 \
         --json docs/time_to_quality.json --png docs/img/time_to_quality.png
 
-Three contestants train the preset's G and D (same architecture, batch and seed) one after another:
+Three contestants train the preset's G and D (same architecture, batch and seed), taking turns:
 
 - ``reference``: the tutorial loop of ``reference_loop.py`` (DataLoader, fp32, ``.item()`` every step) with the
   tutorials' settings (Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
@@ -12,29 +12,35 @@ Three contestants train the preset's G and D (same architecture, batch and seed)
   preset's recipe (for ``mnist-dcgan``: Adam 1e-3, R1 with gamma 1, EMA generator).
 
 Each trains for ``--budget`` seconds of *training* time (the reference for ``--reference-budget`` if given, so
-that a slower loop still reaches the thresholds and its speed-up is a number, not a bound); every ``--every``
-seconds the clock stops and the domain metrics (``ganforge.metrics.domain``) of ``--samples`` generated images
-(fixed latents, seed 0) are measured against the MNIST test split. ganforge judges the generator it saves (the EMA
+that a slower loop still reaches the thresholds and its speed-up is a number, not a bound), in legs of
+``--every`` seconds, round robin, so that every contestant trains on the same machine, drift and neighbours
+included (this machine is shared: racing one after another measured the reference 12% faster and ganforge 11%
+slower in one session than in the one before); after each leg the clock stops and the domain metrics
+(``ganforge.metrics.domain``) of ``--samples`` generated images (fixed latents, seed 0) are measured against the
+MNIST test split. ganforge judges the generator it saves (the EMA
 copy when the preset keeps one), the reference judges its G. Time to quality = training seconds at the first
 evaluation below each of ``--thresholds``; the speed-up is reference seconds / contestant seconds. The fp32
 contestant is there so that the bf16 speed-up can be checked for quality at equal steps (the second panel of the
 PNG).
 
 Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
-``train.threads=1``); the reference always trains the tutorial's settings.
+``train.threads=1``); the reference always trains the tutorial's settings. ``--device`` puts every contestant on
+that device (``auto``: CUDA when available); the clock is read after a ``torch.cuda.synchronize`` there.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from devices import describe, resolve_device, sync
 from reference_loop import ReferenceLoop
 from torch import nn
 
@@ -45,33 +51,66 @@ from ganforge.metrics.domain import domain_metrics
 from ganforge.sampling.generate import generate
 
 
-def race(
-    name: str, step: Callable[[int], None], sampler: Callable[[], nn.Module], budget: float, args: argparse.Namespace
-) -> dict[str, Any]:
-    """Trains with ``step(i)`` for ``budget`` training seconds, evaluating every ``args.every`` seconds."""
-    curve: list[dict[str, float]] = []
-    trained, steps, next_eval = 0.0, 0, args.every
-    while trained < budget:
+@dataclass
+class Race:
+    """One contestant's training clock, step count and quality curve."""
+
+    name: str
+    step: Callable[[int], None]
+    sampler: Callable[[], nn.Module]
+    budget: float
+    trained: float = 0.0
+    steps: int = 0
+    curve: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.trained >= self.budget
+
+    def leg(self, args: argparse.Namespace, device: torch.device) -> None:
+        """Trains ``args.every`` more seconds (the clock read after a device sync), then evaluates."""
         started = time.perf_counter()
-        while time.perf_counter() - started < next_eval - trained:
-            step(steps)
-            steps += 1
-        trained += time.perf_counter() - started
-        images, _ = generate(sampler(), args.samples, seed=0)
+        while time.perf_counter() - started < args.every:
+            self.step(self.steps)
+            self.steps += 1
+        sync(device)
+        self.trained += time.perf_counter() - started
+        images, _ = generate(self.sampler(), args.samples, seed=0)
         m = domain_metrics(images, "mnist")
-        curve.append({"seconds": trained, "steps": steps, "domain_fd": m.domain_fd, "class_kl": m.class_kl})
-        print(f"  {name}: {trained:6.1f} s  step {steps:6d}  domain FD {m.domain_fd:7.2f}", flush=True)
-        next_eval = trained + args.every
-    hits = {t: next((p for p in curve if p["domain_fd"] < t), None) for t in args.thresholds}
-    return {
-        "contestant": name, "budget_s": budget, "curve": curve, "steps_per_s": steps / trained,
-        "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
-        "steps_to": {str(t): h["steps"] if h else None for t, h in hits.items()},
-        "best_domain_fd": min(p["domain_fd"] for p in curve), "final_domain_fd": curve[-1]["domain_fd"],
-    }  # fmt: skip
+        self.curve.append({"seconds": self.trained, "steps": self.steps, "domain_fd": m.domain_fd,
+                           "class_kl": m.class_kl})  # fmt: skip
+        print(f"  {self.name}: {self.trained:6.1f} s  step {self.steps:6d}  domain FD {m.domain_fd:7.2f}", flush=True)
+
+    def result(self, thresholds: list[float]) -> dict[str, Any]:
+        hits = {t: next((p for p in self.curve if p["domain_fd"] < t), None) for t in thresholds}
+        return {
+            "contestant": self.name, "budget_s": self.budget, "curve": self.curve,
+            "steps_per_s": self.steps / self.trained,
+            "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
+            "steps_to": {str(t): h["steps"] if h else None for t, h in hits.items()},
+            "best_domain_fd": min(p["domain_fd"] for p in self.curve), "final_domain_fd": self.curve[-1]["domain_fd"],
+        }  # fmt: skip
+
+
+def interleave(races: list[Race], args: argparse.Namespace, device: torch.device) -> None:
+    """Legs of ``args.every`` seconds, round robin (reversed every other round), until every budget is spent.
+
+    The machine's speed drifts from minute to minute; taking turns every few seconds lets every contestant see
+    the same drift, where racing one after another would hand each a different machine.
+    """
+    for r in itertools.count():
+        running = [race for race in races if not race.done]
+        if not running:
+            return
+        for race in running if r % 2 == 0 else running[::-1]:
+            race.leg(args, device)
 
 
 Contestant = tuple[Callable[[int], None], Callable[[], nn.Module]]  # (step(i), the generator to judge)
+
+
+def reference_contestant(loop: ReferenceLoop) -> Contestant:
+    return (lambda _: loop.step()), (lambda: loop.G)
 
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
@@ -132,6 +171,7 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=2000, help="generated images per evaluation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contestants", nargs="+", default=["reference", "ganforge-fp32", "ganforge"])
+    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
     p.add_argument(
@@ -142,22 +182,24 @@ def main() -> None:
     )
     args = p.parse_args()
     extra = parse_overrides(args.overrides)
-    threads = configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
+    device = resolve_device(str(extra.get("train.device", args.device)))
+    configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     batch = load_preset(args.preset).optim.batch_size
     reference_budget = args.reference_budget or args.budget
-    results = []
+    races = []
     for name in args.contestants:
         if name == "reference":
-            loop = ReferenceLoop(args.preset, batch=batch, seed=args.seed)
-            step, sampler = (lambda i, loop=loop: loop.step()), (lambda loop=loop: loop.G)
+            step, sampler = reference_contestant(ReferenceLoop(args.preset, batch=batch, seed=args.seed, device=device))
         else:
-            overrides: dict[str, Any] = {"train.seed": args.seed, **extra}
+            overrides: dict[str, Any] = {"train.seed": args.seed, **extra, "train.device": str(device)}
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
             step, sampler = ganforge_contestant(args.preset, overrides)
-        results.append(race(name, step, sampler, reference_budget if name == "reference" else args.budget, args))
+        races.append(Race(name, step, sampler, reference_budget if name == "reference" else args.budget))
+    interleave(races, args, device)
+    results = [race.result(args.thresholds) for race in races]
     ref = next((r for r in results if r["contestant"] == "reference"), None)
-    print(f"machine: {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}; "
+    print(f"machine: {describe(device)}, torch {torch.__version__}; "
           f"preset {args.preset}, batch {batch}; domain FD on {args.samples} samples vs MNIST test; "
           f"{args.budget:g} training s each, the reference {reference_budget:g}")  # fmt: skip
     heads = " | ".join(f"s to FD < {t:g} (steps) | speed-up" for t in args.thresholds)
@@ -178,8 +220,8 @@ def main() -> None:
         print(f"| {r['contestant']} | {r['steps_per_s']:.1f} | {' | '.join(cells)} | {r['best_domain_fd']:.2f} | "
               f"{r['final_domain_fd']:.2f} |")  # fmt: skip
     if args.json is not None:
-        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results},
-                                        indent=2) + "\n")  # fmt: skip
+        record = {"args": {k: str(v) for k, v in vars(args).items()}, "device": describe(device), "results": results}
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
     if args.png is not None:
         plot(results, args.thresholds, args.png)
 

@@ -140,6 +140,10 @@ class TrainConfig:
         precision: ``fp32``; ``bf16`` (autocast; weights and optimiser stay fp32); ``auto`` = bf16 where the
             hardware computes it natively (CUDA with bf16, CPUs with AMX or AVX512-BF16), else fp32.
         channels_last: Use the channels-last memory format for conv models (faster on CPU and GPU).
+        compile: ``none``; or a ``torch.compile`` mode for G's and D's forward passes in the adversarial
+            phases (``default``, ``reduce-overhead`` = CUDA graphs on a GPU, ``max-autotune``). The R1 and
+            gradient-penalty terms (double backward) keep the eager D. Compiling costs seconds to minutes once per
+            process; on this project's CPUs it made steps slower (docs/PERFORMANCE.md), so it is off by default.
         threads: CPU threads for torch; 0 = all cores available to the process.
         ema_decay: Decay of the EMA copy of G used for samples and export; 0 disables it.
         ema_start: Step at which the EMA starts averaging (before it, it copies G).
@@ -160,6 +164,7 @@ class TrainConfig:
     device: str = "auto"
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     channels_last: bool = True
+    compile: Literal["none", "default", "reduce-overhead", "max-autotune"] = "none"
     threads: int = 0
     ema_decay: float = 0.999
     ema_start: int = 0

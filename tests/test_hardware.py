@@ -1,4 +1,5 @@
-"""CPU count under container quotas (cgroup v1 and v2 files written here) and the thread setting built on it."""
+"""CPU count under container quotas (cgroup v1 and v2 files written here), the thread setting built on it, and the
+device setting (``auto`` / explicit names, errors naming the setting that was wrong)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import torch
 
 from ganforge import hardware
-from ganforge.api import configure_threads
+from ganforge.api import configure_threads, resolve_device
+from ganforge.errors import ConfigError
 
 
 def test_cgroup_v2_quota(tmp_path: Path) -> None:
@@ -64,3 +66,15 @@ def test_vector_math_warm_up_covers_every_vml_function_torch_links() -> None:
     assert needed <= set(hardware._VML_FUNCTIONS), needed - set(hardware._VML_FUNCTIONS)
     hardware.prepare_vector_math()
     assert hardware._vml_ready
+
+
+def test_device_auto_without_cuda_is_the_cpu_and_errors_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cpu", "--device") == torch.device("cpu")
+    with pytest.raises(ConfigError, match=r"--device='cuda' but CUDA is not available here; use --device=cpu"):
+        resolve_device("cuda", "--device")
+    with pytest.raises(ConfigError, match=r"train.device='cuda:1' but CUDA is not available"):
+        resolve_device("cuda:1")
+    with pytest.raises(ConfigError, match=r"train.device='gpu' is not a device; use auto, cpu, cuda or cuda:N"):
+        resolve_device("gpu")

@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 'images' [N,H,W,C]; 2D: 'points')"
     )
     s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
-    s.add_argument("--device", default="cpu", help="cpu, cuda, auto")
+    s.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     s.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
 
     e = sub.add_parser(
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=INCEPTION_VARIANTS,
         help="Inception variant (default auto: bf16 where the hardware has it, else fp32-frozen)",
     )
-    e.add_argument("--device", default="cpu", help="cpu, cuda, auto")
+    e.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
 
     b = sub.add_parser(
@@ -144,7 +144,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
     if args.out.exists() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
-    G = load_generator(args.source, device=resolve_device(args.device))
+    G = load_generator(args.source, device=resolve_device(args.device, "--device"))
     images, labels = generate(G, args.n, seed=args.seed)
     points = images.ndim == 2  # a 2D point generator: float32 [N, D]
     if suffix == ".png" and points:
@@ -176,7 +176,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--n must be >= 2, got {args.n}")
     if args.json is not None and args.json.exists() and not args.overwrite:
         raise GanforgeError(f"{args.json} exists; choose another --json or pass --overwrite")
-    device = str(resolve_device(args.device))
+    device = str(resolve_device(args.device, "--device"))
     source = load_source(args.source, n=args.n, seed=args.seed, device=device)
     if args.against is None:
         if source.dataset is None:

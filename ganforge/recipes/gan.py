@@ -12,6 +12,7 @@ The recipe owns no loop, device or precision logic: it only says what each phase
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -60,7 +61,8 @@ class GANRecipe:
         data: Real images on the training device.
         hyper: Recipe hyper-parameters.
         noise: Generator for latents and penalty interpolation (its state is checkpointed).
-        channels_last: Put generated and real batches in channels-last memory format.
+        compile_mode: ``none``, or the ``torch.compile`` mode of G's and D's forwards in the adversarial terms
+            (``train.compile``); the R1 / gradient penalties (double backward) use the eager D.
     """
 
     def __init__(
@@ -71,9 +73,18 @@ class GANRecipe:
         data: DeviceDataset,
         hyper: GANHyper,
         noise: torch.Generator,
+        compile_mode: str = "none",
     ) -> None:
         self.G = generator
         self.D = discriminator
+        # What the adversarial terms call: the modules themselves, or compiled forwards sharing their parameters
+        # (checkpoints, EMA and the double-backward penalties keep using the modules).
+        self._G: Callable[..., Tensor] = self.G
+        self._D: Callable[..., Tensor] = self.D
+        if compile_mode != "none":
+            mode = None if compile_mode == "default" else compile_mode
+            self._G, self._D = torch.compile(generator, mode=mode), torch.compile(discriminator, mode=mode)
+        self._mark_step = compile_mode == "reduce-overhead" and data.images.device.type == "cuda"
         self.loss = loss
         self.data = data
         self.hyper = hyper
@@ -110,11 +121,13 @@ class GANRecipe:
 
     # ---------------------------------------------------------------------------------- phases
     def d_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
+        if self._mark_step:  # CUDA graphs: the previous phase's outputs may be overwritten from here on
+            torch.compiler.cudagraph_mark_step_begin()
         real, labels = self._real(step * self.hyper.n_critic + repeat)
         with torch.no_grad():
-            fake = self.G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
-        real_scores = self.D(self._pack(real), labels)  # [B / pack]
-        fake_scores = self.D(self._pack(fake), labels)  # [B / pack]
+            fake = self._G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
+        real_scores = self._D(self._pack(real), labels)  # [B / pack]
+        fake_scores = self._D(self._pack(fake), labels)  # [B / pack]
         loss = self.loss.d_loss(real_scores, fake_scores)
         stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
         if self.hyper.gp_weight > 0:
@@ -138,8 +151,10 @@ class GANRecipe:
             labels = torch.randint(
                 0, self.hyper.num_classes, (self.hyper.batch_size,), device=self.device, generator=self.noise
             )
-        fake = self.G(self._latents(labels), labels)  # [B, C, H, W]
-        fake_scores = self.D(self._pack(fake), labels)  # [B / pack], D frozen by the trainer
+        if self._mark_step:
+            torch.compiler.cudagraph_mark_step_begin()
+        fake = self._G(self._latents(labels), labels)  # [B, C, H, W]
+        fake_scores = self._D(self._pack(fake), labels)  # [B / pack], D frozen by the trainer
         loss = self.loss.g_loss(fake_scores)
         return loss, {"loss_G": loss.detach()}
 

@@ -50,6 +50,9 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["train", "mnist-dcgan", "data.split=validation"], "validation"),
         (["train", "mnist-dcgan", "model.name=resnet", "data.resolution=64", "--steps", "2"], "resolution"),
         (["sample", "no-such-run", "--out", "x.png"], "does not exist"),
+        (["sample", "no-such-run", "--out", "x.png", "--device", "tpu"], "--device='tpu' is not a device"),
+        (["eval", "mnist:test", "--n", "10", "--device", "cuda:x"], "--device='cuda:x' is not a device"),
+        (["train", "mnist-dcgan", "train.device=gpu", "--steps", "2"], "train.device='gpu' is not a device"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

@@ -1,0 +1,29 @@
+"""The device a benchmark runs on, and the synchronisation its clocks need there.
+
+Every benchmark takes ``--device`` (``auto`` = CUDA when available, else the CPU; or ``cpu``, ``cuda``,
+``cuda:N``), resolved by the same rule as ``train.device``. On CUDA kernels run asynchronously, so a clock is read
+only after :func:`sync`; on the CPU it does nothing.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ganforge.api import resolve_device
+
+__all__ = ["describe", "resolve_device", "sync"]
+
+
+def sync(device: torch.device) -> None:
+    """Waits for ``device``'s queued kernels, so that a clock read after it times the work (no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def describe(device: torch.device) -> str:
+    """One line naming the hardware the numbers come from."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda})"
+    import platform
+
+    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
