@@ -7,9 +7,10 @@
 # Device call 2 at once after it, on the still-warm machine (carry [".gpu2"], timeout_s 300):  bash benchmarks/gpu.sh 2
 #     Inception extraction speed (the weights are too large for one call: a part travels with each)
 #
-# Every result (JSON, PNG, one log per call) is written to $OUT as soon as it exists, so a step cut short loses only itself; each step has its
-# own time limit, so one slow step cannot take the others with it. DEVICE=cpu PYTHON=.venv/bin/python OUT=DIR runs
-# the same steps here on the CPU: a check of this script, not a benchmark.
+# Every result (JSON, PNG, one log per call) is written to $OUT as soon as it exists, so a step cut short loses
+# only itself; each step has its own time limit, so one slow step cannot take the others with it.
+# DEVICE=cpu PYTHON=.venv/bin/python OUT=DIR GPU_KEEP=DIR2 runs the same steps here on the CPU: a check of this
+# script, not a benchmark (the GPU-sized steps hit their limits there).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-}
@@ -33,7 +34,8 @@ step() { # step NAME SECONDS CMD...: runs CMD under a time limit, its output als
 if [ "$stage" = 1 ]; then
     [ -f .gpu/inception.part0 ] || { echo "no .gpu/: run benchmarks/gpu_bundle.py here and carry .gpu"; exit 2; }
     rm -rf "$keep" && mkdir -p "$keep" && cp -r .gpu/. "$keep/"
-    [ "$dev" = cpu ] || nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee -a "$log"
+    [ "$dev" = cpu ] || nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
+        | tee -a "$log"
     $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.is_available())" \
         | tee -a "$log"
     cd benchmarks
@@ -48,8 +50,9 @@ if [ "$stage" = 1 ]; then
         "train.device=$dev"
     step sample_latency 60 $py sample_latency.py "$run" --device "$dev" --repeats 5 \
         --json "$out/sample_latency_h200.json"
-    cd ..  # last, in whatever time is left: CUDA batches equal CPU batches; resume is exact on the GPU too
-    step cuda_tests 240 $py -m pytest -q -p no:cacheprovider tests/data/test_data_device.py tests/training/test_resume.py
+    cd .. # last, in whatever time is left: do CUDA batches equal CPU batches, is resume bit-exact on the GPU too?
+    step cuda_tests 240 $py -m pytest -q -p no:cacheprovider tests/data/test_data_device.py \
+        tests/training/test_resume.py
 elif [ "$stage" = 2 ]; then
     [ -f "$keep/inception.part0" ] || { echo "$keep is gone (a new machine?): run stage 1 first"; exit 2; }
     [ -f .gpu2/inception.part1 ] || { echo "no .gpu2/: run benchmarks/gpu_bundle.py here and carry .gpu2"; exit 2; }
