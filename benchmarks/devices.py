@@ -7,11 +7,21 @@ only after :func:`sync`; on the CPU it does nothing.
 
 from __future__ import annotations
 
+import argparse
+
 import torch
 
 from ganforge.api import resolve_device
 
-__all__ = ["describe", "resolve_device", "sync"]
+
+def device_option(parser: argparse.ArgumentParser) -> None:
+    """Adds the benchmarks' shared ``--device`` option."""
+    parser.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
+
+
+def device_of(args: argparse.Namespace) -> torch.device:
+    """``--device`` as a torch device, by ``train.device``'s rule; errors name ``--device``."""
+    return resolve_device(args.device, "--device")
 
 
 def sync(device: torch.device) -> None:

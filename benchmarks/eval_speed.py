@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from devices import describe, resolve_device
+from devices import describe, device_of, device_option
 
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.inception import VARIANTS, InceptionFeatures
@@ -35,10 +35,10 @@ def main() -> None:
     p.add_argument("--n", type=int, default=500, help="images per set")
     p.add_argument("--rounds", type=int, default=2, help="alternating timing rounds per variant")
     p.add_argument("--batch-size", type=int, default=25)
-    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
+    device_option(p)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
-    device = resolve_device(args.device)
+    device = device_of(args)
     sets = {s: load_source(s, n=args.n, seed=0).images for s in ("mnist:train", "mnist:test", "fashion-mnist:test")}
     # every variant as `ganforge eval` runs it on a small call (uncompiled), and the compiled executions that
     # large calls (>= COMPILE_MIN_IMAGES images) use

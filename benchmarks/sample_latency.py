@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import torch
-from devices import describe, resolve_device, sync
+from devices import describe, device_of, device_option, sync
 
 from ganforge.sampling import generate, load_generator, make_grid, save_png
 
@@ -30,10 +30,10 @@ def main() -> None:
     p.add_argument("run", type=Path, help="run directory or its generator/ directory")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
+    device_option(p)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
-    device = resolve_device(args.device)
+    device = device_of(args)
     with tempfile.TemporaryDirectory() as tmp:
         cold = []
         for i in range(args.repeats):

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from devices import describe, resolve_device, sync
+from devices import describe, device_of, device_option, sync
 from reference_loop import ReferenceLoop
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -142,13 +142,13 @@ def main() -> None:
     p.add_argument("--presets", nargs="+", default=["mnist-mlp", "mnist-dcgan"])
     p.add_argument("--rounds", type=int, default=3, help="alternations of reference and ganforge")
     p.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
+    device_option(p)
     p.add_argument("--json", type=Path, default=None)
     p.add_argument(
         "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for ganforge's side (train.compile=default)"
     )
     args = p.parse_args()
-    device = resolve_device(args.device)
+    device = device_of(args)
     extra = parse_overrides(args.overrides)
     peaks = {"fp32": matmul_peak(torch.float32, device), "bf16": matmul_peak(torch.bfloat16, device)}
     rows = []

@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from devices import describe, resolve_device, sync
+from devices import describe, device_option, sync
 from reference_loop import ReferenceLoop
 from torch import nn
 
-from ganforge.api import _assemble, configure_threads
+from ganforge.api import _assemble, configure_threads, resolve_device
 from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
 from ganforge.metrics.domain import domain_metrics
@@ -171,7 +171,7 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=2000, help="generated images per evaluation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contestants", nargs="+", default=["reference", "ganforge-fp32", "ganforge"])
-    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:N")
+    device_option(p)
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
     p.add_argument(
