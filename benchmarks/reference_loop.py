@@ -4,8 +4,9 @@ PyTorch-GAN's ``dcgan.py`` and the seeds' examples: a ``torch.utils.data.DataLoa
 that converts one uint8 image at a time (``ToTensor`` + ``Normalize``), fp32, contiguous tensors, the G step
 then the D step on ``G(z).detach()``, BCE-with-logits (the non-saturating loss) and ``.item()`` on both losses
 every step. It trains the preset's own G and D with the tutorials' Adam settings (``TUTORIAL_ADAM``: lr 2e-4 for
-both networks, betas 0.5 / 0.999, as PyTorch-GAN's ``gan.py`` and ``dcgan.py`` default to) and no regulariser,
-whatever the preset's own learning rates and R1 weight are: the reference is the tutorial as people run it.
+both networks, betas 0.5 / 0.999, as PyTorch-GAN's ``gan.py`` and ``dcgan.py`` default to), their batch size
+(``TUTORIAL_BATCH``, 64) and no regulariser, whatever the preset's own learning rates, batch size and R1 weight
+are: the reference is the tutorial as people run it.
 On a GPU it does what those scripts do there: the models on the device, each batch copied to it as it comes out
 of the loader (``imgs.type(Tensor)``), the latents drawn on the device.
 """
@@ -41,6 +42,7 @@ class TutorialMNIST(Dataset[tuple[torch.Tensor, int]]):
 
 
 TUTORIAL_ADAM: dict[str, Any] = {"lr": 2e-4, "betas": (0.5, 0.999)}  # PyTorch-GAN's --lr, --b1, --b2 defaults
+TUTORIAL_BATCH = 64  # PyTorch-GAN's --batch_size default, whatever the preset's own batch size is
 
 
 class ReferenceLoop:

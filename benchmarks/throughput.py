@@ -9,9 +9,9 @@ G step then D step on ``G(z).detach()``, BCE-with-logits and ``.item()`` on both
 ganforge runs its own trainer (``ganforge.api`` assembly of the preset: data on device, channels_last,
 precision ``auto``, fused Adam, statistics synced once per 50 steps; trailing ``KEY=VALUE`` arguments override its
 preset, e.g. ``train.compile=reduce-overhead``).
-Both use the preset's G and D at batch 64 and all cores, and the same loss: the reference has no R1 term, so
-ganforge's side runs with ``loss.r1_gamma=0`` here even where the preset keeps R1 (``mnist-dcgan``); the
-time-to-quality benchmark is where the preset trains as shipped.
+Both use the preset's G and D at the tutorial's batch 64 (whatever the preset's own batch size) and all cores,
+and the same loss: the reference has no R1 term, so ganforge's side runs with ``loss.r1_gamma=0`` here even where
+the preset keeps R1 (``mnist-dcgan``); the time-to-quality benchmark is where the preset trains as shipped.
 
 Rounds alternate (reference, ganforge, reference, ...) because the machine is shared; the table gives the
 median images/s of each and the median of the per-round ratios. FLOPs per step come from
@@ -39,14 +39,14 @@ from typing import Any
 
 import torch
 from devices import describe, device_of, device_option, sync
-from reference_loop import ReferenceLoop
+from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganforge.api import _assemble
 from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
 
-BATCH = 64
+BATCH = TUTORIAL_BATCH  # "at the reference's batch size": ganforge's side is run at it too
 
 
 def reference_steps(name: str, steps: int, seed: int, device: torch.device) -> float:

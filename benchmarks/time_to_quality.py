@@ -3,13 +3,13 @@
     .venv/bin/python benchmarks/time_to_quality.py --preset mnist-dcgan --thresholds 20 10 7 --budget 240 \
         --json docs/time_to_quality.json --png docs/img/time_to_quality.png
 
-Three contestants train the preset's G and D (same architecture, batch and seed), taking turns:
+Three contestants train the preset's G and D (same architecture and seed), taking turns:
 
 - ``reference``: the tutorial loop of ``reference_loop.py`` (DataLoader, fp32, ``.item()`` every step) with the
-  tutorials' settings (Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
+  tutorials' settings (batch 64, Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
 - ``ganforge-fp32``: ganforge's trainer on the preset with ``train.precision=fp32``;
 - ``ganforge``: ganforge's trainer on the preset as shipped (precision ``auto``: bf16 on this CPU), with the
-  preset's recipe (for ``mnist-dcgan``: Adam 1e-3, R1 with gamma 1, EMA generator).
+  preset's recipe (for ``mnist-dcgan``: batch 32, Adam 1e-3, R1 with gamma 1, EMA generator).
 
 Each trains for ``--budget`` seconds of *training* time (the reference for ``--reference-budget`` if given, so
 that a slower loop still reaches the thresholds and its speed-up is a number, not a bound), in legs of
@@ -20,7 +20,7 @@ slower in one session than in the one before); after each leg the clock stops an
 MNIST test split. ganforge judges the generator it saves (the EMA
 copy when the preset keeps one), the reference judges its G. Time to quality = training seconds at the first
 evaluation below each of ``--thresholds``; the speed-up is reference seconds / contestant seconds. The fp32
-contestant is there so that the bf16 speed-up can be checked for quality at equal steps (the second panel of the
+contestant is there so that the bf16 speed-up can be checked for quality at equal images (the second panel of the
 PNG).
 
 Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 from devices import describe, device_option, sync
-from reference_loop import ReferenceLoop
+from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
 from ganforge.api import _assemble, configure_threads, resolve_device
@@ -59,6 +59,7 @@ class Race:
     step: Callable[[int], None]
     sampler: Callable[[], nn.Module]
     budget: float
+    batch: int
     trained: float = 0.0
     steps: int = 0
     curve: list[dict[str, float]] = field(default_factory=list)
@@ -84,7 +85,7 @@ class Race:
     def result(self, thresholds: list[float]) -> dict[str, Any]:
         hits = {t: next((p for p in self.curve if p["domain_fd"] < t), None) for t in thresholds}
         return {
-            "contestant": self.name, "budget_s": self.budget, "curve": self.curve,
+            "contestant": self.name, "batch": self.batch, "budget_s": self.budget, "curve": self.curve,
             "steps_per_s": self.steps / self.trained,
             "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
             "steps_to": {str(t): h["steps"] if h else None for t, h in hits.items()},
@@ -106,11 +107,11 @@ def interleave(races: list[Race], args: argparse.Namespace, device: torch.device
             race.leg(args, device)
 
 
-Contestant = tuple[Callable[[int], None], Callable[[], nn.Module]]  # (step(i), the generator to judge)
+Contestant = tuple[Callable[[int], None], Callable[[], nn.Module], int]  # (step(i), the generator to judge, batch)
 
 
 def reference_contestant(loop: ReferenceLoop) -> Contestant:
-    return (lambda _: loop.step()), (lambda: loop.G)
+    return (lambda _: loop.step()), (lambda: loop.G), loop.batch
 
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
@@ -124,7 +125,7 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.check_finite(i)
             trainer.pop_stats()
 
-    return step, lambda: run.ema.shadow if run.ema is not None else run.G
+    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch_size
 
 
 def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> None:
@@ -136,11 +137,11 @@ def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for r in results:
         xs = [p["seconds"] for p in r["curve"]]
-        ss = [p["steps"] for p in r["curve"]]
+        ss = [p["steps"] * r["batch"] / 1e3 for p in r["curve"]]  # batches differ: the reference trains at 64
         ys = [p["domain_fd"] for p in r["curve"]]
         axes[0].plot(xs, ys, marker=".", label=r["contestant"])
         axes[1].plot(ss, ys, marker=".", label=r["contestant"])
-    for ax, xlabel in zip(axes, ("training seconds", "steps"), strict=True):
+    for ax, xlabel in zip(axes, ("training seconds", "thousands of real images seen"), strict=True):
         for t in thresholds:
             ax.axhline(t, color="gray", linestyle="--", linewidth=1)
         ax.set_yscale("log")
@@ -149,7 +150,7 @@ def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> 
         ax.grid(alpha=0.3)
         ax.legend()
     axes[0].set_title("quality vs wall-clock")
-    axes[1].set_title("quality vs steps (bf16 vs fp32 at equal steps)")
+    axes[1].set_title("quality vs images (bf16 vs fp32 at equal images)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
@@ -184,27 +185,27 @@ def main() -> None:
     extra = parse_overrides(args.overrides)
     device = resolve_device(str(extra.get("train.device", args.device)))
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
-    batch = load_preset(args.preset).optim.batch_size
     reference_budget = args.reference_budget or args.budget
     races = []
     for name in args.contestants:
         if name == "reference":
-            step, sampler = reference_contestant(ReferenceLoop(args.preset, batch=batch, seed=args.seed, device=device))
+            loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device)
+            step, sampler, batch = reference_contestant(loop)
         else:
             overrides: dict[str, Any] = {"train.seed": args.seed, **extra, "train.device": str(device)}
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
-            step, sampler = ganforge_contestant(args.preset, overrides)
-        races.append(Race(name, step, sampler, reference_budget if name == "reference" else args.budget))
+            step, sampler, batch = ganforge_contestant(args.preset, overrides)
+        races.append(Race(name, step, sampler, reference_budget if name == "reference" else args.budget, batch))
     interleave(races, args, device)
     results = [race.result(args.thresholds) for race in races]
     ref = next((r for r in results if r["contestant"] == "reference"), None)
     print(f"machine: {describe(device)}, torch {torch.__version__}; "
-          f"preset {args.preset}, batch {batch}; domain FD on {args.samples} samples vs MNIST test; "
+          f"preset {args.preset}; domain FD on {args.samples} samples vs MNIST test; "
           f"{args.budget:g} training s each, the reference {reference_budget:g}")  # fmt: skip
     heads = " | ".join(f"s to FD < {t:g} (steps) | speed-up" for t in args.thresholds)
-    print(f"| contestant | steps/s | {heads} | best FD | final FD |")
-    print("|---|---|" + "---|---|" * len(args.thresholds) + "---|---|")
+    print(f"| contestant | batch | steps/s | {heads} | best FD | final FD |")
+    print("|---|---|---|" + "---|---|" * len(args.thresholds) + "---|---|")
     for r in results:
         cells = []
         r["speedup"] = {}
@@ -217,8 +218,8 @@ def main() -> None:
                 cells.append(f"{base / sec:.2f}x")
             else:
                 cells.append("-")
-        print(f"| {r['contestant']} | {r['steps_per_s']:.1f} | {' | '.join(cells)} | {r['best_domain_fd']:.2f} | "
-              f"{r['final_domain_fd']:.2f} |")  # fmt: skip
+        print(f"| {r['contestant']} | {r['batch']} | {r['steps_per_s']:.1f} | {' | '.join(cells)} | "
+              f"{r['best_domain_fd']:.2f} | {r['final_domain_fd']:.2f} |")  # fmt: skip
     if args.json is not None:
         record = {"args": {k: str(v) for k, v in vars(args).items()}, "device": describe(device), "results": results}
         args.json.write_text(json.dumps(record, indent=2) + "\n")
