@@ -137,10 +137,10 @@ def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for r in results:
         xs = [p["seconds"] for p in r["curve"]]
-        ss = [p["steps"] * r["batch"] / 1e3 for p in r["curve"]]  # batches differ: the reference trains at 64
+        kimages = [p["steps"] * r["batch"] / 1e3 for p in r["curve"]]  # batches differ: the reference trains at 64
         ys = [p["domain_fd"] for p in r["curve"]]
         axes[0].plot(xs, ys, marker=".", label=r["contestant"])
-        axes[1].plot(ss, ys, marker=".", label=r["contestant"])
+        axes[1].plot(kimages, ys, marker=".", label=r["contestant"])
     for ax, xlabel in zip(axes, ("training seconds", "thousands of real images seen"), strict=True):
         for t in thresholds:
             ax.axhline(t, color="gray", linestyle="--", linewidth=1)

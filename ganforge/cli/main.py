@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ganforge.errors import GanforgeError
 
@@ -203,9 +204,19 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_swallowed_overrides(option: str, values: list[Any] | None, suite: str) -> None:
+    """``--presets a KEY=VALUE`` hands the override to the list option (argparse's ``nargs="+"``): say so."""
+    for value in values or []:
+        if "=" in str(value) and not Path(value).exists():
+            raise GanforgeError(f"{str(value)!r} after {option} looks like a KEY=VALUE override; put overrides before "
+                                f"{option}: ganforge bench {suite} {value} {option} ...")  # fmt: skip
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from ganforge.bench import write_json
 
+    _no_swallowed_overrides("--presets", args.presets, args.suite)
+    _no_swallowed_overrides("--runs", args.runs, args.suite)
     seeds = args.seeds if args.seeds is not None else {"modes2d": 5, "stacked-mnist": 3}.get(args.suite, 1)
     if seeds < 1:
         raise GanforgeError(f"--seeds must be >= 1, got {seeds}")

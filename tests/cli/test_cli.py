@@ -53,6 +53,8 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["sample", "no-such-run", "--out", "x.png", "--device", "tpu"], "--device='tpu' is not a device"),
         (["eval", "mnist:test", "--n", "10", "--device", "cuda:x"], "--device='cuda:x' is not a device"),
         (["train", "mnist-dcgan", "train.device=gpu", "--steps", "2"], "train.device='gpu' is not a device"),
+        (["bench", "fid", "--presets", "mnist-dcgan", "optim.lr_g=1", "--out", "o"], "overrides before --presets"),
+        (["bench", "modes2d", "--runs", "r", "train.threads=1", "--out", "o"], "'train.threads=1' after --runs"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(
