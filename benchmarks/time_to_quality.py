@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from devices import describe, device_option, sync
+from devices import describe, device_of, device_option, sync
 from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
@@ -183,7 +183,7 @@ def main() -> None:
     )
     args = p.parse_args()
     extra = parse_overrides(args.overrides)
-    device = resolve_device(str(extra.get("train.device", args.device)))
+    device = resolve_device(str(extra["train.device"]), "train.device") if "train.device" in extra else device_of(args)
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     reference_budget = args.reference_budget or args.budget
     races = []
