@@ -158,7 +158,7 @@ def fit(
             step += 1
             over_time = deadline is not None and time.monotonic() > deadline
             stopping = bool(stop_signal) or over_time
-            due_log = step % cadence.log_every == 0 or step == end
+            due_log = step % cadence.log_every == 0 or step == end or stopping  # a stop logs its last interval
             due_ckpt = step % cadence.checkpoint_every == 0 or step == end or stopping
             due_sample = (cadence.sample_every > 0 and step % cadence.sample_every == 0) or step == end or stopping
             due_eval = cadence.eval_every > 0 and (step % cadence.eval_every == 0 or step == end or over_time)

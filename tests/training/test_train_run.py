@@ -182,11 +182,14 @@ def test_compiled_forwards_train_like_eager_with_r1_on_the_eager_d(tmp_path: Pat
 
 
 def test_time_budget_ends_the_run_normally_and_resume_goes_on(tmp_path: Path) -> None:
-    overrides = {"train.steps": 1_000_000, "train.max_minutes": 0.02, "train.log_every": 10, "data.limit": 256}
+    # No log falls due in ~1.2 s (every 10^5 steps): the stop itself logs the interval it ends.
+    overrides = {"train.steps": 1_000_000, "train.max_minutes": 0.02, "train.log_every": 100_000, "data.limit": 256}
     run = ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides=overrides, progress=False)
     _, meta, _ = ckpt.load_latest(run / "checkpoints")
     stopped = meta["step"]
     assert 0 < stopped < 1_000_000  # ended by the ~1.2 s budget, with a checkpoint at that exact step
+    (last,) = [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if "loss_D" in r]
+    assert last["step"] == stopped and 0 < stopped / last["steps_per_s"] < 0.02 * 60 * 2  # its steps, its time
     assert (run / "generator" / "model.safetensors").is_file()
     assert (run / "samples" / f"step_{stopped:07d}.png").is_file()
     ganforge.resume(run, steps=stopped + 7, progress=False)
