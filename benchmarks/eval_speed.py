@@ -8,6 +8,8 @@ For each variant (see ganforge.metrics.inception.VARIANTS), and for the ``torch.
 (wall time of the extraction, after one warm-up batch), FID(mnist:train, mnist:test) and
 FID(fashion-mnist:test, mnist:test) with their relative difference to the fp32 variant as shipped.
 The variants run alternately (``--rounds``) and the speed is the median, because this machine is shared.
+Where the device has no bf16 units (a CPU with AVX2 only) the bf16 variants are left out unless named in
+``--variants``: they are emulated there, many times slower than fp32.
 ``--device cuda`` runs every variant on the GPU (``auto``: CUDA when available); the compiled executions then go
 through inductor's Triton kernels.
 """
@@ -25,6 +27,7 @@ import numpy as np
 import torch
 from devices import describe, device_of, device_option
 
+from ganforge.hardware import native_bf16
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.inception import VARIANTS, InceptionFeatures
 from ganforge.metrics.sources import load_source
@@ -35,6 +38,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=500, help="images per set")
     p.add_argument("--rounds", type=int, default=2, help="alternating timing rounds per variant")
     p.add_argument("--batch-size", type=int, default=25)
+    p.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=None,
+                   help="variants to time (default: all; the bf16 ones only where bf16 is native)")  # fmt: skip
     device_option(p)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
@@ -42,9 +47,14 @@ def main() -> None:
     sets = {s: load_source(s, n=args.n, seed=0).images for s in ("mnist:train", "mnist:test", "fashion-mnist:test")}
     # every variant as `ganforge eval` runs it on a small call (uncompiled), and the compiled executions that
     # large calls (>= COMPILE_MIN_IMAGES images) use
-    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=False) for v in VARIANTS}
+    chosen = args.variants or [v for v in VARIANTS if native_bf16(device) or not v.startswith("bf16")]
+    variants = [v for v in VARIANTS if v in chosen or v == "fp32"]  # fp32 first: every row's baseline
+    if len(variants) < len(VARIANTS):
+        print(f"timing {', '.join(variants)} (not {', '.join(v for v in VARIANTS if v not in variants)})")
+    extractors = {v: InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=False) for v in variants}
     for v in ("fp32-frozen", "bf16"):
-        extractors[f"{v} compiled"] = InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=True)
+        if v in variants:
+            extractors[f"{v} compiled"] = InceptionFeatures(v, batch_size=args.batch_size, device=device, compile=True)
     names = list(extractors)
     for ex in extractors.values():  # warm-up: first calls compile / allocate
         ex(sets["mnist:test"][: args.batch_size])

@@ -7,9 +7,11 @@ Three contestants train the preset's G and D (same architecture and seed), takin
 
 - ``reference``: the tutorial loop of ``reference_loop.py`` (DataLoader, fp32, ``.item()`` every step) with the
   tutorials' settings (batch 64, Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
-- ``ganforge-fp32``: ganforge's trainer on the preset with ``train.precision=fp32``;
-- ``ganforge``: ganforge's trainer on the preset as shipped (precision ``auto``: bf16 on this CPU), with the
-  preset's recipe (for ``mnist-dcgan``: batch 32, Adam 1e-3, R1 with gamma 1, EMA generator).
+- ``ganforge-fp32``: ganforge's trainer on the preset with ``train.precision=fp32`` (by default only where the
+  preset as shipped trains in bf16: elsewhere it is the next contestant);
+- ``ganforge``: ganforge's trainer on the preset as shipped (precision ``auto``: bf16 where the device has bf16
+  units, fp32 elsewhere), with the preset's recipe (for ``mnist-dcgan``: batch 32, Adam 1e-3, R1 with gamma 1,
+  EMA generator).
 
 Each trains for ``--budget`` seconds of *training* time (the reference for ``--reference-budget`` if given, so
 that a slower loop still reaches the thresholds and its speed-up is a number, not a bound), in legs of
@@ -44,7 +46,7 @@ from devices import describe, device_of, device_option, sync
 from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
-from ganforge.api import _assemble, configure_threads, resolve_device
+from ganforge.api import _assemble, configure_threads, resolve_device, resolve_precision
 from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
 from ganforge.metrics.domain import domain_metrics
@@ -171,7 +173,7 @@ def main() -> None:
     p.add_argument("--every", type=float, default=10.0, help="training seconds between evaluations")
     p.add_argument("--samples", type=int, default=2000, help="generated images per evaluation")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--contestants", nargs="+", default=["reference", "ganforge-fp32", "ganforge"])
+    p.add_argument("--contestants", nargs="+", default=None, help="default: reference [ganforge-fp32] ganforge")
     device_option(p)
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
@@ -186,6 +188,9 @@ def main() -> None:
     device = resolve_device(str(extra["train.device"]), "train.device") if "train.device" in extra else device_of(args)
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     reference_budget = args.reference_budget or args.budget
+    if args.contestants is None:  # the fp32 check only where the preset's own precision is another one
+        bf16 = resolve_precision(load_preset(args.preset, extra).train.precision, device) == "bf16"
+        args.contestants = ["reference", *(["ganforge-fp32"] if bf16 else []), "ganforge"]
     races = []
     for name in args.contestants:
         if name == "reference":

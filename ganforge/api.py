@@ -56,10 +56,20 @@ def resolve_device(name: str, setting: str = "train.device") -> torch.device:
 
 
 def resolve_precision(name: str, device: torch.device) -> str:
-    """``auto`` -> ``bf16`` where it is fast (CUDA with bf16, CPU with AMX / AVX512-BF16), else ``fp32``."""
-    if name != "auto":
-        return name
-    return "bf16" if native_bf16(device) else "fp32"
+    """``auto`` -> ``bf16`` where it is fast (CUDA with bf16, CPU with AMX / AVX512-BF16), else ``fp32``.
+
+    An explicit ``bf16`` where the device has no bf16 units is kept, with a warning: it is emulated there, many
+    times slower than fp32 (a CPU with AVX2 only: bf16 matmuls ran ~400x slower than fp32 on a Zen 1 core pair).
+    """
+    if name == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    if name == "bf16" and not native_bf16(device):
+        log.warning(
+            "train.precision=bf16 on a %s without bf16 units: bf16 is emulated here, many times slower than fp32; "
+            "use train.precision=auto (fp32 on this device)",
+            "GPU" if device.type == "cuda" else "CPU",
+        )
+    return name
 
 
 def configure_threads(threads: int) -> int:

@@ -3,13 +3,14 @@ device setting (``auto`` / explicit names, errors naming the setting that was wr
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import pytest
 import torch
 
-from ganforge import hardware
+from ganforge import api, hardware
 from ganforge.api import configure_threads, resolve_device
 from ganforge.errors import ConfigError
 
@@ -78,3 +79,27 @@ def test_device_auto_without_cuda_is_the_cpu_and_errors_name_the_setting(monkeyp
         resolve_device("cuda:1")
     with pytest.raises(ConfigError, match=r"train.device='gpu' is not a device; use auto, cpu, cuda or cuda:N"):
         resolve_device("gpu")
+
+
+def test_bf16_asked_for_where_it_is_emulated_runs_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CPU with AVX2 only has no bf16 units: ``auto`` picks fp32 there, an explicit bf16 is kept but warned of."""
+    from ganforge.metrics import inception
+
+    cpu = torch.device("cpu")
+    for native in (False, True):
+        monkeypatch.setattr(api, "native_bf16", lambda device, native=native: native)
+        monkeypatch.setattr(inception, "native_bf16", lambda device, native=native: native)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ganforge.api"):
+            assert api.resolve_precision("auto", cpu) == ("bf16" if native else "fp32")
+            assert api.resolve_precision("fp32", cpu) == "fp32" and not caplog.records
+            assert api.resolve_precision("bf16", cpu) == "bf16"
+        assert ("emulated" in caplog.text and "train.precision=auto" in caplog.text) is not native
+        assert inception.resolve_variant("auto") == ("bf16" if native else "fp32-frozen")
+        if native:
+            assert inception.resolve_variant("bf16") == "bf16"
+        else:
+            with pytest.warns(UserWarning, match="'bf16-autocast' on a device without bf16 units"):
+                assert inception.resolve_variant("bf16-autocast") == "bf16-autocast"

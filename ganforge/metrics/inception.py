@@ -114,12 +114,18 @@ def preprocess(images: np.ndarray, dtype: torch.dtype = torch.float32, channels_
 
 def resolve_variant(variant: str, device: str | torch.device = "cpu") -> str:
     """``auto`` -> ``bf16`` where bf16 is native (CUDA with bf16; CPUs with AMX or AVX512-BF16), else
-    ``fp32-frozen``; other names are checked and returned."""
-    if variant != "auto":
-        if variant not in VARIANTS:
-            raise GanforgeError(f"unknown Inception variant {variant!r}; choose auto or one of {', '.join(VARIANTS)}")
-        return variant
-    return "bf16" if native_bf16(torch.device(device)) else "fp32-frozen"
+    ``fp32-frozen``; other names are checked and returned (a ``bf16`` one with a warning where it is emulated)."""
+    if variant == "auto":
+        return "bf16" if native_bf16(torch.device(device)) else "fp32-frozen"
+    if variant not in VARIANTS:
+        raise GanforgeError(f"unknown Inception variant {variant!r}; choose auto or one of {', '.join(VARIANTS)}")
+    if variant.startswith("bf16") and not native_bf16(torch.device(device)):
+        warnings.warn(
+            f"Inception variant {variant!r} on a device without bf16 units: bf16 is emulated here, many times "
+            "slower than fp32; the variant auto chooses fp32-frozen on this device",
+            stacklevel=2,
+        )
+    return variant
 
 
 def _optimized_graph(net: torch.jit.ScriptModule, dtype: torch.dtype) -> torch.jit.ScriptModule:
