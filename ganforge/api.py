@@ -59,7 +59,7 @@ def resolve_precision(name: str, device: torch.device) -> str:
     """``auto`` -> ``bf16`` where it is fast (CUDA with bf16, CPU with AMX / AVX512-BF16), else ``fp32``.
 
     An explicit ``bf16`` where the device has no bf16 units is kept, with a warning: it is emulated there, many
-    times slower than fp32 (on a 2-core AVX2-only Zen 1: a DCGAN step 10x slower, Inception 8x; matmuls 400x).
+    times slower than fp32 (on a 2-core AVX2-only Zen 1: a DCGAN step 10-17x slower, Inception 4-8x; matmuls 400x).
     """
     if name == "auto":
         return "bf16" if native_bf16(device) else "fp32"

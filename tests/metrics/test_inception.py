@@ -68,22 +68,26 @@ def test_every_variant_computes_the_shipped_network() -> None:
 
 
 def test_compiled_execution_gives_the_same_features_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    """torch.compile of the bf16 graph (FX rebuild, inductor freezing) changes the speed, not the features."""
+    """torch.compile of the frozen graph (FX rebuild, inductor freezing) changes the speed, not the features.
+
+    The variant is the one ``auto`` runs here: ``bf16`` where the CPU has bf16 units, ``fp32-frozen`` elsewhere
+    (emulated bf16 would make this test minutes long on an AVX2-only CPU)."""
+    variant = inception.resolve_variant("auto")
     images = load_dataset("mnist", "test").images[:12]  # 12 = one full batch of 8 + a padded batch of 4
-    eager = inception.InceptionFeatures("bf16", batch_size=8, compile=False)
-    compiled = inception.InceptionFeatures("bf16", batch_size=8, compile=True)
+    eager = inception.InceptionFeatures(variant, batch_size=8, compile=False)
+    compiled = inception.InceptionFeatures(variant, batch_size=8, compile=True)
     want, got = eager(images), compiled(images)
     assert compiled._compiled is not None and eager._compiled is None
     assert np.abs(got - want).max() <= 1e-3 * np.abs(want).max()  # measured: bitwise equal here
-    assert not inception.InceptionFeatures("bf16")._use_compiled(inception.COMPILE_MIN_IMAGES - 1)  # small calls
-    assert inception.InceptionFeatures("bf16")._use_compiled(inception.COMPILE_MIN_IMAGES)
+    assert not inception.InceptionFeatures(variant)._use_compiled(inception.COMPILE_MIN_IMAGES - 1)  # small calls
+    assert inception.InceptionFeatures(variant)._use_compiled(inception.COMPILE_MIN_IMAGES)
     assert not inception.InceptionFeatures("fp32", compile=True)._use_compiled(10_000)  # shipped = as shipped
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(torch, "compile", broken)
-    fallback = inception.InceptionFeatures("bf16", batch_size=8, compile=True)
+    fallback = inception.InceptionFeatures(variant, batch_size=8, compile=True)
     with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler"):
         out = fallback(images)
     np.testing.assert_array_equal(out, want)  # the uncompiled graph, same numbers
