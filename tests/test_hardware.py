@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,9 @@ def test_bf16_asked_for_where_it_is_emulated_runs_with_a_warning(
         assert ("emulated" in caplog.text and "train.precision=auto" in caplog.text) is not native
         assert inception.resolve_variant("auto") == ("bf16" if native else "fp32-frozen")
         if native:
-            assert inception.resolve_variant("bf16") == "bf16"
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # native bf16: no warning
+                assert inception.resolve_variant("bf16") == "bf16"
         else:
             with pytest.warns(UserWarning, match="'bf16-autocast' on a device without bf16 units"):
                 assert inception.resolve_variant("bf16-autocast") == "bf16-autocast"
