@@ -12,7 +12,7 @@ to the paper's 4x4 transposed conv on a 1x1 input. DCGAN init: weights N(0, 0.02
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import torch
 from torch import nn
@@ -103,6 +103,9 @@ class DCGANDiscriminator(nn.Module):
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(
         self,

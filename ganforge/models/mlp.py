@@ -7,7 +7,7 @@ D: flatten -> 2w -> w -> 1, LeakyReLU(0.2). ``width=256`` gives the classic 256/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -86,6 +86,9 @@ class MLPDiscriminator(nn.Module):
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(
         self,

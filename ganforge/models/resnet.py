@@ -11,7 +11,7 @@ generators use class-conditional BatchNorm in the residual blocks (the SNGAN / c
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -91,6 +91,9 @@ class ResNetDiscriminator(nn.Module):
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(
         self,

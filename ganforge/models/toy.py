@@ -14,7 +14,7 @@ point dimension D and ``resolution`` must be 1 (points have no spatial size).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -102,6 +102,9 @@ class PointDiscriminator(nn.Module):
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(
         self,

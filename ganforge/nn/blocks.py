@@ -7,6 +7,7 @@ blocks, nearest-neighbour upsampling in G, 2x2 average pooling in D, 1x1 learnab
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -79,6 +80,9 @@ class DownResBlock(nn.Module):
         downsample: Whether to halve the spatial size with 2x2 average pooling (H and W must be even).
     """
 
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
+
     def __init__(self, in_channels: int, out_channels: int, downsample: bool) -> None:
         super().__init__()
         self.downsample = downsample
@@ -109,6 +113,9 @@ class FirstDownResBlock(nn.Module):
         in_channels: Input (image) channels.
         out_channels: Output channels.
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -18,6 +20,9 @@ class ProjectionHead(nn.Module):
         in_features: Length F of the feature vector ``h`` [B, F].
         num_classes: Number of classes; 0 makes the head unconditional (``psi`` only).
     """
+
+    #: Its own forward mixes no samples (see :func:`ganforge.recipes.gan.per_sample`).
+    per_sample_forward: ClassVar[bool] = True
 
     def __init__(self, in_features: int, num_classes: int = 0) -> None:
         super().__init__()

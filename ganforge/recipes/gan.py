@@ -3,7 +3,9 @@
 Per training step (Goodfellow et al. 2014, Algorithm 1, with the usual refinements):
 
 1. ``D`` phase, ``n_critic`` times: real batch ``x``, fake ``G(z)`` (no grad into G);
-   minimise the loss's ``d_loss(D(x), D(G(z)))`` (+ λ·GP for WGAN-GP); clip weights for WGAN.
+   minimise the loss's ``d_loss(D(x), D(G(z)))`` (+ λ·GP for WGAN-GP); clip weights for WGAN. When D scores
+   every sample on its own (:func:`per_sample`), ``x`` and ``G(z)`` go through D as one batch: the same
+   scores and gradients up to float rounding, in half the kernel calls.
 2. ``D_r1`` phase, every ``r1_interval`` steps when ``r1_gamma > 0``: lazy R1 on real data.
 3. ``G`` phase: minimise ``g_loss(D(G(z)))`` with D frozen.
 
@@ -22,6 +24,25 @@ from ganforge.data import DeviceDataset
 from ganforge.losses import LossSpec
 from ganforge.losses.regularizers import clip_weights_, gradient_penalty, r1_penalty
 from ganforge.recipes.base import Phase
+
+#: torch layers whose training-mode forward treats each sample on its own and changes no state.
+_PER_SAMPLE_LAYERS: tuple[type[nn.Module], ...] = (
+    nn.Sequential, nn.ModuleList, nn.Identity, nn.Flatten, nn.Linear, nn.Embedding, nn.Conv2d, nn.ConvTranspose2d,
+    nn.LeakyReLU, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GroupNorm, nn.LayerNorm, nn.AvgPool2d,
+)  # fmt: skip
+
+
+def per_sample(module: nn.Module) -> bool:
+    """Whether a training-mode forward of ``module`` scores every sample on its own and changes no state.
+
+    True only when every submodule is one of :data:`_PER_SAMPLE_LAYERS` or a class that declares
+    ``per_sample_forward = True`` (ganforge's discriminators and their blocks, whose own forward code mixes no
+    samples). False for batch norm (batch statistics, running averages), spectral norm (one power iteration
+    per forward), dropout (its random stream) and any module this function does not know. Then one forward
+    over a concatenated batch equals two forwards over its halves, up to float rounding.
+    """
+    return all(isinstance(m, _PER_SAMPLE_LAYERS) or getattr(type(m), "per_sample_forward", False) is True
+               for m in module.modules())  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ class GANRecipe:
         self.noise = noise
         self.device = data.images.device
         self._channels_last = data.images.is_contiguous(memory_format=torch.channels_last) and data.images.ndim == 4
+        self._one_d_pass = per_sample(discriminator)  # real and fake through D as one batch
 
     # --------------------------------------------------------------------------------- helpers
     def _real(self, index: int) -> tuple[Tensor, Tensor | None]:
@@ -126,8 +148,13 @@ class GANRecipe:
         real, labels = self._real(step * self.hyper.n_critic + repeat)
         with torch.no_grad():
             fake = self._G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
-        real_scores = self._D(self._pack(real), labels)  # [B / pack]
-        fake_scores = self._D(self._pack(fake), labels)  # [B / pack]
+        if self._one_d_pass:  # one batch of 2B: fewer, larger kernel calls (same scores: D is per-sample)
+            both = torch.cat([self._pack(real), self._pack(fake)])  # [2B / pack, ...]
+            scores = self._D(both, None if labels is None else torch.cat([labels, labels]))  # [2B / pack]
+            real_scores, fake_scores = scores.chunk(2)  # [B / pack] each
+        else:
+            real_scores = self._D(self._pack(real), labels)  # [B / pack]
+            fake_scores = self._D(self._pack(fake), labels)  # [B / pack]
         loss = self.loss.d_loss(real_scores, fake_scores)
         stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
         if self.hyper.gp_weight > 0:
