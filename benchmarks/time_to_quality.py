@@ -21,7 +21,9 @@ slower in one session than in the one before); after each leg the clock stops an
 (``ganforge.metrics.domain``) of ``--samples`` generated images (fixed latents, seed 0) are measured against the
 MNIST test split. ganforge judges the generator it saves (the EMA
 copy when the preset keeps one), the reference judges its G. Time to quality = training seconds at the first
-evaluation below each of ``--thresholds``; the speed-up is reference seconds / contestant seconds. The fp32
+evaluation below each of ``--thresholds`` (the table also gives the steps and real images seen by then: where both
+sides train at the same images per second, as in fp32 on a CPU without bf16 units, the speed-up is the ratio
+of images, the recipe's sample efficiency); the speed-up is reference seconds / contestant seconds. The fp32
 contestant is there so that the bf16 speed-up can be checked for quality at equal images (the second panel of the
 PNG).
 
@@ -91,6 +93,7 @@ class Race:
             "steps_per_s": self.steps / self.trained,
             "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
             "steps_to": {str(t): h["steps"] if h else None for t, h in hits.items()},
+            "images_to": {str(t): h["steps"] * self.batch if h else None for t, h in hits.items()},
             "best_domain_fd": min(p["domain_fd"] for p in self.curve), "final_domain_fd": self.curve[-1]["domain_fd"],
         }  # fmt: skip
 
@@ -209,15 +212,15 @@ def main() -> None:
     print(f"machine: {describe(device)}, torch {torch.__version__}; "
           f"preset {args.preset}; domain FD on {args.samples} samples vs MNIST test; "
           f"{args.budget:g} training s each, the reference {reference_budget:g}")  # fmt: skip
-    heads = " | ".join(f"s to FD < {t:g} (steps) | speed-up" for t in args.thresholds)
+    heads = " | ".join(f"s to FD < {t:g} (steps, images) | speed-up" for t in args.thresholds)
     print(f"| contestant | batch | steps/s | {heads} | best FD | final FD |")
     print("|---|---|---|" + "---|---|" * len(args.thresholds) + "---|---|")
     for r in results:
         cells = []
         r["speedup"] = {}
         for t in map(str, args.thresholds):
-            sec, steps = r["seconds_to"][t], r["steps_to"][t]
-            cells.append(f"{sec:.0f} ({steps})" if sec is not None else f"> {r['budget_s']:g}")
+            sec, steps, images = r["seconds_to"][t], r["steps_to"][t], r["images_to"][t]
+            cells.append(f"{sec:.0f} ({steps}, {images / 1e3:.0f}k)" if sec is not None else f"> {r['budget_s']:g}")
             base = ref["seconds_to"][t] if ref is not None else None
             if sec is not None and base is not None:
                 r["speedup"][t] = base / sec
