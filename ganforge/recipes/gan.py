@@ -35,13 +35,14 @@ _PER_SAMPLE_LAYERS: tuple[type[nn.Module], ...] = (
 def per_sample(module: nn.Module) -> bool:
     """Whether a training-mode forward of ``module`` scores every sample on its own and changes no state.
 
-    True only when every submodule is one of :data:`_PER_SAMPLE_LAYERS` or a class that declares
+    True only when every submodule is one of :data:`_PER_SAMPLE_LAYERS` or a class that itself declares
     ``per_sample_forward = True`` (ganforge's discriminators and their blocks, whose own forward code mixes no
-    samples). False for batch norm (batch statistics, running averages), spectral norm (one power iteration
-    per forward), dropout (its random stream) and any module this function does not know. Then one forward
-    over a concatenated batch equals two forwards over its halves, up to float rounding.
+    samples; a subclass does not inherit the claim, since its forward may add, say, minibatch statistics).
+    False for batch norm (batch statistics, running averages), spectral norm (one power iteration per
+    forward), dropout (its random stream) and any module this function does not know. Then one forward over a
+    concatenated batch equals two forwards over its halves, up to float rounding.
     """
-    return all(isinstance(m, _PER_SAMPLE_LAYERS) or getattr(type(m), "per_sample_forward", False) is True
+    return all(isinstance(m, _PER_SAMPLE_LAYERS) or vars(type(m)).get("per_sample_forward") is True
                for m in module.modules())  # fmt: skip
 
 

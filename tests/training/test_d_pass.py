@@ -23,6 +23,12 @@ def test_per_sample_knows_which_discriminators_mix_samples() -> None:
     assert not per_sample(nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5)))  # a random stream
     assert not per_sample(nn.Sequential(nn.Linear(4, 4), nn.Module()))  # unknown: assumed to mix samples
 
+    class MinibatchStdD(dcgan):  # a subclass may mix samples in its forward
+        def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+            return super().forward(x, labels) + x.std(dim=0).mean()
+
+    assert not per_sample(MinibatchStdD(channels=1, resolution=28, width=8, norm="none"))
+
 
 def _recipe(overrides: dict[str, Any]) -> GANRecipe:
     base = {"data.limit": 256, "optim.batch_size": 16, "model.g_width": 16, "model.d_width": 16}
