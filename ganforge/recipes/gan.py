@@ -149,18 +149,18 @@ class GANRecipe:
         real, labels = self._real(step * self.hyper.n_critic + repeat)
         with torch.no_grad():
             fake = self._G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
+        real, fake = self._pack(real), self._pack(fake)  # what D sees: [B / pack, pack · C, H, W]
         if self._one_d_pass:  # one batch of 2B: fewer, larger kernel calls (same scores: D is per-sample)
-            both = torch.cat([self._pack(real), self._pack(fake)])  # [2B / pack, ...]
-            scores = self._D(both, None if labels is None else torch.cat([labels, labels]))  # [2B / pack]
-            real_scores, fake_scores = scores.chunk(2)  # [B / pack] each
+            both_labels = None if labels is None else torch.cat([labels, labels])
+            real_scores, fake_scores = self._D(torch.cat([real, fake]), both_labels).chunk(2)  # [B / pack] each
         else:
-            real_scores = self._D(self._pack(real), labels)  # [B / pack]
-            fake_scores = self._D(self._pack(fake), labels)  # [B / pack]
+            real_scores = self._D(real, labels)  # [B / pack]
+            fake_scores = self._D(fake, labels)  # [B / pack]
         loss = self.loss.d_loss(real_scores, fake_scores)
         stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
         if self.hyper.gp_weight > 0:
             # Gulrajani et al. 2017, eq. 3: λ E[(||∇D(x̂)||₂ − 1)²] on real/fake interpolates.
-            gp = gradient_penalty(lambda x: self.D(x, labels), self._pack(real), self._pack(fake), generator=self.noise)
+            gp = gradient_penalty(lambda x: self.D(x, labels), real, fake, generator=self.noise)
             loss = loss + self.hyper.gp_weight * gp
             stats["gp"] = gp.detach()
         return loss, stats
