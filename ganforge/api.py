@@ -192,6 +192,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         r1_interval=cfg.loss.r1_interval,
         num_classes=num_classes,
         pack=cfg.model.pack,
+        share_fake=cfg.optim.share_fake,
     )
     recipe = GANRecipe(G, D, spec, data, hyper, noise, compile_mode=cfg.train.compile)
     betas = (cfg.optim.beta1, cfg.optim.beta2)

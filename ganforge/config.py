@@ -116,6 +116,10 @@ class OptimConfig:
         lr_milestones: Steps at which ``lr_decay=step`` multiplies the rates by ``lr_gamma``, increasing
             (``[100000, 150000]``: from step 100,000 on the rates are ``lr_gamma`` times their value).
         lr_gamma: Factor per milestone, in (0, 1].
+        share_fake: The G step trains on the fake images of the (last) D step, through the updated D: the same
+            ``z`` and labels, one generator forward per step instead of two (PyTorch's DCGAN example does the
+            same). ``false``: the G step draws a new ``z`` (and uniform labels for a conditional G) and runs G
+            again.
     """
 
     batch_size: int = 64
@@ -127,6 +131,7 @@ class OptimConfig:
     lr_decay: Literal["none", "linear", "step"] = "none"
     lr_milestones: tuple[int, ...] = ()
     lr_gamma: float = 0.1
+    share_fake: bool = True
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ class Phase:
         interval: Run on steps where ``step % interval == 0`` (lazy regularisation).
         repeats: Consecutive updates per run (``n_critic`` for the discriminator).
         after_update: Called after each optimiser step (e.g. WGAN weight clipping).
+        records: A module whose forward graph this phase keeps for a later phase of the same step (the
+            generator's output, reused by the G phase): its parameters require gradients during this phase
+            too. This phase's own loss must not reach them (it uses the output detached).
     """
 
     name: str
@@ -33,3 +36,4 @@ class Phase:
     interval: int = 1
     repeats: int = 1
     after_update: Callable[[], None] | None = None
+    records: nn.Module | None = None

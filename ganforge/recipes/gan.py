@@ -7,7 +7,10 @@ Per training step (Goodfellow et al. 2014, Algorithm 1, with the usual refinemen
    every sample on its own (:func:`per_sample`), ``x`` and ``G(z)`` go through D as one batch: the same
    scores and gradients up to float rounding, in half the kernel calls.
 2. ``D_r1`` phase, every ``r1_interval`` steps when ``r1_gamma > 0``: lazy R1 on real data.
-3. ``G`` phase: minimise ``g_loss(D(G(z)))`` with D frozen.
+3. ``G`` phase: minimise ``g_loss(D(G(z)))`` with D frozen, on the updated D. ``G(z)`` is the last D
+   phase's fake (same ``z``, same labels), whose forward graph the D phase kept: one generator forward per
+   step instead of two, as in PyTorch's DCGAN example. Alternating updates all the same: G's gradient is
+   taken through the D that has just been updated.
 
 The recipe owns no loop, device or precision logic: it only says what each phase's loss is.
 """
@@ -60,6 +63,9 @@ class GANHyper:
         r1_interval: Steps between R1 phases.
         num_classes: Classes to condition on (0 = unconditional).
         pack: PacGAN packing degree: D sees ``pack`` consecutive samples concatenated along dim 1.
+        share_fake: Whether the G phase reuses the last D phase's fake (one G forward per step); ``False``
+            draws a new ``z`` (and, for a conditional G, uniform labels) and runs G again in the G phase.
+            Ignored under CUDA graphs (``reduce-overhead`` on CUDA), which may overwrite a graph's outputs.
     """
 
     batch_size: int
@@ -71,6 +77,7 @@ class GANHyper:
     r1_interval: int = 16
     num_classes: int = 0
     pack: int = 1
+    share_fake: bool = True
 
 
 class GANRecipe:
@@ -114,6 +121,9 @@ class GANRecipe:
         self.device = data.images.device
         self._channels_last = data.images.is_contiguous(memory_format=torch.channels_last) and data.images.ndim == 4
         self._one_d_pass = per_sample(discriminator)  # real and fake through D as one batch
+        self._share_fake = hyper.share_fake and not self._mark_step
+        # (step, G(z) with its graph, labels): the last D phase's fake, for the G phase of the same step.
+        self._kept: tuple[int, Tensor, Tensor | None] | None = None
 
     # --------------------------------------------------------------------------------- helpers
     def _real(self, index: int) -> tuple[Tensor, Tensor | None]:
@@ -147,8 +157,12 @@ class GANRecipe:
         if self._mark_step:  # CUDA graphs: the previous phase's outputs may be overwritten from here on
             torch.compiler.cudagraph_mark_step_begin()
         real, labels = self._real(step * self.hyper.n_critic + repeat)
-        with torch.no_grad():
-            fake = self._G(self._latents(labels), labels)  # [B, C, H, W]; no graph into G
+        keep = self._share_fake and repeat == self.hyper.n_critic - 1
+        with torch.set_grad_enabled(keep):  # G's parameters require grad in this phase only if kept
+            fake = self._G(self._latents(labels), labels)  # [B, C, H, W]
+        if keep:
+            self._kept = (step, fake, labels)
+        fake = fake.detach()  # D's loss does not reach G
         real, fake = self._pack(real), self._pack(fake)  # what D sees: [B / pack, pack · C, H, W]
         if self._one_d_pass:  # one batch of 2B: fewer, larger kernel calls (same scores: D is per-sample)
             both_labels = None if labels is None else torch.cat([labels, labels])
@@ -174,14 +188,18 @@ class GANRecipe:
         return 0.5 * self.hyper.r1_gamma * self.hyper.r1_interval * penalty, {"r1": penalty.detach()}
 
     def g_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
-        labels = None
-        if self.hyper.num_classes:
-            labels = torch.randint(
-                0, self.hyper.num_classes, (self.hyper.batch_size,), device=self.device, generator=self.noise
-            )
-        if self._mark_step:
-            torch.compiler.cudagraph_mark_step_begin()
-        fake = self._G(self._latents(labels), labels)  # [B, C, H, W]
+        kept, self._kept = self._kept, None
+        if kept is not None and kept[0] == step:
+            _, fake, labels = kept  # the D phase's G(z), graph included
+        else:
+            labels = None
+            if self.hyper.num_classes:
+                labels = torch.randint(
+                    0, self.hyper.num_classes, (self.hyper.batch_size,), device=self.device, generator=self.noise
+                )
+            if self._mark_step:
+                torch.compiler.cudagraph_mark_step_begin()
+            fake = self._G(self._latents(labels), labels)  # [B, C, H, W]
         fake_scores = self._D(self._pack(fake), labels)  # [B / pack], D frozen by the trainer
         loss = self.loss.g_loss(fake_scores)
         return loss, {"loss_G": loss.detach()}
@@ -190,7 +208,10 @@ class GANRecipe:
         """The phases in execution order."""
         clip = self.hyper.weight_clip
         after = (lambda: clip_weights_(self.D, clip)) if clip is not None else None
-        phases = [Phase("D", self.D, opt_d, self.d_loss, repeats=self.hyper.n_critic, after_update=after)]
+        records = self.G if self._share_fake else None  # G's graph, kept for the G phase
+        phases = [
+            Phase("D", self.D, opt_d, self.d_loss, repeats=self.hyper.n_critic, after_update=after, records=records)
+        ]
         if self.hyper.r1_gamma > 0:
             phases.append(Phase("D_r1", self.D, opt_d, self.r1_loss, interval=self.hyper.r1_interval))
         phases.append(Phase("G", self.G, opt_g, self.g_loss))

@@ -2,7 +2,8 @@
 
 A recipe hands it a list of :class:`Phase` objects ("D", "G", "D_r1", ...). Each training step runs
 the phases in order: a phase whose ``interval`` divides the step runs ``repeats`` times; while it
-runs, only its own module's parameters require gradients (so a G step builds no D weight grads).
+runs, only its own module's parameters require gradients (so a G step builds no D weight grads), and
+those of the module it ``records`` for a later phase.
 The trainer owns devices, autocast, the EMA update and statistics; it never does I/O.
 
 Statistics stay on the device as running sums and are read back once per log interval, so the
@@ -109,9 +110,9 @@ class Trainer:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             yield
 
-    def _train_only(self, trained: nn.Module) -> None:
+    def _train_only(self, phase: Phase) -> None:
         for module in self.modules.values():
-            module.requires_grad_(module is trained)
+            module.requires_grad_(module is phase.module or module is phase.records)
 
     def step(self, step: int) -> None:
         """Runs every due phase for training step ``step`` (0-based)."""
@@ -123,7 +124,7 @@ class Trainer:
         for phase in self.phases:
             if step % phase.interval:
                 continue
-            self._train_only(phase.module)
+            self._train_only(phase)
             for repeat in range(phase.repeats):
                 phase.optimizer.zero_grad(set_to_none=True)
                 with self.autocast():
