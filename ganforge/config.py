@@ -119,7 +119,7 @@ class OptimConfig:
         share_fake: The G step trains on the fake images of the (last) D step, through the updated D: the same
             ``z`` and labels, one generator forward per step instead of two (PyTorch's DCGAN example does the
             same). ``false``: the G step draws a new ``z`` (and uniform labels for a conditional G) and runs G
-            again.
+            again, as it always does under CUDA graphs (``train.compile=reduce-overhead`` on CUDA).
     """
 
     batch_size: int = 64
