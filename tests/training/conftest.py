@@ -4,8 +4,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from ganforge.api import _assemble, _load_data
+from ganforge.config import load_preset
+from ganforge.recipes.gan import GANRecipe
+from ganforge.training.trainer import Trainer
 
 # A small but real setup: DCGAN on the first 512 MNIST training digits.
 TINY = [
@@ -20,6 +26,16 @@ TINY = [
     "train.sample_grid=16",
     "train.ema_decay=0.9",
 ]
+
+
+def tiny_dcgan(overrides: dict[str, Any]) -> tuple[Trainer, GANRecipe]:
+    """``mnist-dcgan`` in process on 256 real digits (batch 16, widths 16, fp32, CPU): its trainer and recipe."""
+    base = {"data.limit": 256, "optim.batch_size": 16, "model.g_width": 16, "model.d_width": 16}
+    cfg = load_preset("mnist-dcgan", {**base, "train.precision": "fp32", "train.device": "cpu", **overrides})
+    run = _assemble(cfg, _load_data(cfg))
+    recipe = run.trainer.phases[0].loss.__self__  # type: ignore[attr-defined]  # the D phase's bound method
+    assert isinstance(recipe, GANRecipe)
+    return run.trainer, recipe
 
 
 def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:

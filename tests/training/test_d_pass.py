@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganforge.api import _assemble, _load_data
-from ganforge.config import load_preset
 from ganforge.models import MODELS
 from ganforge.recipes.gan import GANRecipe, per_sample
+
+from .conftest import tiny_dcgan
 
 
 def test_per_sample_knows_which_discriminators_mix_samples() -> None:
@@ -31,12 +31,7 @@ def test_per_sample_knows_which_discriminators_mix_samples() -> None:
 
 
 def _recipe(overrides: dict[str, Any]) -> GANRecipe:
-    base = {"data.limit": 256, "optim.batch_size": 16, "model.g_width": 16, "model.d_width": 16}
-    cfg = load_preset("mnist-dcgan", {**base, "train.precision": "fp32", "train.device": "cpu", **overrides})
-    run = _assemble(cfg, _load_data(cfg))
-    recipe = run.trainer.phases[0].loss.__self__  # type: ignore[attr-defined]
-    assert isinstance(recipe, GANRecipe)
-    return recipe
+    return tiny_dcgan(overrides)[1]
 
 
 def _d_phase(recipe: GANRecipe, one_pass: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor], list[torch.Tensor]]:

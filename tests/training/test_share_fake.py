@@ -1,31 +1,18 @@
 """The G phase reuses the D phase's fake: one generator forward per step (``optim.share_fake``)."""
 
 import copy
-from typing import Any
 
 import pytest
 import torch
 
-from ganforge.api import _assemble, _load_data
-from ganforge.config import load_preset
-from ganforge.recipes.gan import GANRecipe
-from ganforge.training.trainer import Trainer
-
-
-def _run(overrides: dict[str, Any]) -> tuple[Trainer, GANRecipe]:
-    base = {"data.limit": 256, "optim.batch_size": 16, "model.g_width": 16, "model.d_width": 16}
-    cfg = load_preset("mnist-dcgan", {**base, "train.precision": "fp32", "train.device": "cpu", **overrides})
-    run = _assemble(cfg, _load_data(cfg))
-    recipe = run.trainer.phases[0].loss.__self__  # type: ignore[attr-defined]
-    assert isinstance(recipe, GANRecipe)
-    return run.trainer, recipe
+from .conftest import tiny_dcgan
 
 
 @pytest.mark.parametrize(("conditional", "n_critic"), [(False, 1), (True, 1), (False, 2)])
 def test_g_phase_trains_on_the_d_phase_fake_through_the_updated_d(conditional: bool, n_critic: int) -> None:
     """Real MNIST digits: G's gradient = that of ``g_loss(D'(G(z)))`` for the last D phase's ``z`` and labels,
     with ``D'`` the discriminator after its update, from a single generator forward per D repeat."""
-    trainer, recipe = _run({"model.conditional": conditional, "optim.n_critic": n_critic})
+    trainer, recipe = tiny_dcgan({"model.conditional": conditional, "optim.n_critic": n_critic})
     assert recipe._share_fake
     step = 1  # no R1 phase on this step (interval 16)
     g_before = copy.deepcopy(recipe.G)
@@ -55,7 +42,7 @@ def test_g_phase_trains_on_the_d_phase_fake_through_the_updated_d(conditional: b
 
 def test_d_phase_does_not_train_the_generator() -> None:
     """The kept forward records G's graph, but the D loss sees the fake detached: no gradient reaches G."""
-    trainer, recipe = _run({})
+    trainer, recipe = tiny_dcgan({})
     trainer._train_only(trainer.phases[0])
     assert all(p.requires_grad for p in recipe.G.parameters())  # the graph is recorded ...
     loss, _ = recipe.d_loss(step=0, repeat=0)
@@ -65,7 +52,7 @@ def test_d_phase_does_not_train_the_generator() -> None:
 
 
 def test_share_fake_off_draws_a_new_batch_for_g() -> None:
-    trainer, recipe = _run({"optim.share_fake": False})
+    trainer, recipe = tiny_dcgan({"optim.share_fake": False})
     assert trainer.phases[0].records is None
     calls: list[int] = []
     recipe.G.register_forward_hook(lambda m, args, out: calls.append(args[0].shape[0]))
