@@ -28,8 +28,15 @@ contestant is there so that the bf16 speed-up can be checked for quality at equa
 PNG).
 
 Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
-``train.threads=1``); the reference always trains the tutorial's settings. ``--device`` puts every contestant on
-that device (``auto``: CUDA when available); the clock is read after a ``torch.cuda.synchronize`` there.
+``train.threads=1``); the reference always trains the tutorial's settings. ``--variant NAME:KEY=VALUE,...``
+(repeatable) adds a ganforge contestant called NAME with its own overrides on top of those, to race recipes against
+each other on the same clock, e.g. the preset's batch against 16:
+
+    cd benchmarks && ../.venv/bin/python time_to_quality.py --contestants ganforge \
+        --variant "batch 16:optim.batch_size=16" --budget 250 --thresholds 20 10 7 5
+
+``--device`` puts every contestant on that device (``auto``: CUDA when available); the clock is read after a
+``torch.cuda.synchronize`` there.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,9 +56,9 @@ from devices import describe, device_of, device_option, sync
 from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
-from ganforge.api import _assemble, configure_threads, resolve_device, resolve_precision
+from ganforge.api import _assemble, _load_data, configure_threads, resolve_device, resolve_precision
 from ganforge.config import load_preset, parse_overrides
-from ganforge.data import load_dataset
+from ganforge.errors import ConfigError
 from ganforge.metrics.domain import domain_metrics
 from ganforge.sampling.generate import generate
 
@@ -64,6 +72,7 @@ class Race:
     sampler: Callable[[], nn.Module]
     budget: float
     batch: int
+    overrides: dict[str, Any] = field(default_factory=dict)  # the ganforge overrides it trains with, for the record
     trained: float = 0.0
     steps: int = 0
     curve: list[dict[str, float]] = field(default_factory=list)
@@ -89,7 +98,8 @@ class Race:
     def result(self, thresholds: list[float]) -> dict[str, Any]:
         hits = {t: next((p for p in self.curve if p["domain_fd"] < t), None) for t in thresholds}
         return {
-            "contestant": self.name, "batch": self.batch, "budget_s": self.budget, "curve": self.curve,
+            "contestant": self.name, "batch": self.batch, "overrides": self.overrides, "budget_s": self.budget,
+            "curve": self.curve,
             "steps_per_s": self.steps / self.trained,
             "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
             "steps_to": {str(t): h["steps"] if h else None for t, h in hits.items()},
@@ -120,7 +130,7 @@ def reference_contestant(loop: ReferenceLoop) -> Contestant:
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
     cfg = load_preset(preset, overrides)
-    run = _assemble(cfg, load_dataset(cfg.data.name, cfg.data.split))
+    run = _assemble(cfg, _load_data(cfg))  # as `ganforge train` loads it: data.limit, data.path, ... apply
     trainer = run.trainer
 
     def step(i: int) -> None:
@@ -130,6 +140,25 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.pop_stats()
 
     return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch_size
+
+
+BUILT_IN = ("reference", "ganforge-fp32", "ganforge")
+_NEXT_KEY = re.compile(r",\s*(?=[A-Za-z_][\w.]*\s*=)")  # a comma that starts the next KEY=, not one inside [1, 2]
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
+    """``"NAME:KEY=VALUE,KEY=VALUE"`` as (NAME, overrides); values are read as in ``ganforge train``'s overrides."""
+    name, sep, pairs = text.partition(":")
+    name = name.strip()
+    if not sep or not name or not pairs.strip():
+        example = "'batch 16:optim.batch_size=16'"
+        raise ValueError(f"--variant {text!r}: expected NAME:KEY=VALUE[,KEY=VALUE...], e.g. {example}")
+    if name in BUILT_IN:
+        raise ValueError(f"--variant {text!r}: {name!r} is a built-in contestant; give the variant another name")
+    try:
+        return name, parse_overrides(_NEXT_KEY.split(pairs.strip()))
+    except ConfigError as exc:
+        raise ValueError(f"--variant {text!r}: {exc}") from None
 
 
 def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> None:
@@ -164,7 +193,7 @@ def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> 
     tmp.replace(path)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="mnist-dcgan")
     p.add_argument("--thresholds", type=float, nargs="+", default=[20.0, 10.0, 7.0], help="domain FDs to reach")
@@ -176,7 +205,13 @@ def main() -> None:
     p.add_argument("--every", type=float, default=10.0, help="training seconds between evaluations")
     p.add_argument("--samples", type=int, default=2000, help="generated images per evaluation")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--contestants", nargs="+", default=None, help="default: reference [ganforge-fp32] ganforge")
+    p.add_argument(
+        "--contestants", nargs="+", default=None, choices=BUILT_IN, help="default: reference [ganforge-fp32] ganforge"
+    )
+    p.add_argument(
+        "--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",
+        help="another ganforge contestant, the preset with these overrides on top of the trailing ones (repeatable)",
+    )  # fmt: skip
     device_option(p)
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
@@ -186,8 +221,19 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="config overrides for the ganforge contestants (the reference trains the tutorial's settings)",
     )
-    args = p.parse_args()
-    extra = parse_overrides(args.overrides)
+    args = p.parse_args(argv)
+    try:
+        extra = parse_overrides(args.overrides)
+        variants = dict(parse_variant(v) for v in args.variant)
+        for name, changes in variants.items():  # a misspelt key fails here, not after the others are built
+            try:
+                load_preset(args.preset, {**extra, **changes})
+            except ConfigError as exc:
+                raise ValueError(f"--variant {name!r}: {exc}") from None
+    except (ConfigError, ValueError) as exc:
+        p.error(str(exc))
+    if len(variants) < len(args.variant):
+        p.error("two --variant contestants share a name; give each its own")
     device = resolve_device(str(extra["train.device"]), "train.device") if "train.device" in extra else device_of(args)
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     reference_budget = args.reference_budget or args.budget
@@ -195,16 +241,18 @@ def main() -> None:
         bf16 = resolve_precision(load_preset(args.preset, extra).train.precision, device) == "bf16"
         args.contestants = ["reference", *(["ganforge-fp32"] if bf16 else []), "ganforge"]
     races = []
-    for name in args.contestants:
+    for name in [*args.contestants, *variants]:
+        overrides: dict[str, Any] = {}
         if name == "reference":
             loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device)
             step, sampler, batch = reference_contestant(loop)
         else:
-            overrides: dict[str, Any] = {"train.seed": args.seed, **extra, "train.device": str(device)}
+            overrides = {"train.seed": args.seed, **extra, **variants.get(name, {}), "train.device": str(device)}
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
             step, sampler, batch = ganforge_contestant(args.preset, overrides)
-        races.append(Race(name, step, sampler, reference_budget if name == "reference" else args.budget, batch))
+        budget = reference_budget if name == "reference" else args.budget
+        races.append(Race(name, step, sampler, budget, batch, overrides))
     interleave(races, args, device)
     results = [race.result(args.thresholds) for race in races]
     ref = next((r for r in results if r["contestant"] == "reference"), None)
