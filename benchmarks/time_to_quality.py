@@ -30,7 +30,8 @@ PNG).
 Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
 ``train.threads=1``); the reference always trains the tutorial's settings. ``--variant NAME:KEY=VALUE,...``
 (repeatable) adds a ganforge contestant called NAME with its own overrides on top of those, to race recipes against
-each other on the same clock, e.g. the preset's batch against 16:
+each other on the same clock (``--contestants`` with no names: the variants alone), e.g. the preset's batch
+against 16:
 
     cd benchmarks && ../.venv/bin/python time_to_quality.py --contestants ganforge \
         --variant "batch 16:optim.batch_size=16" --budget 250 --thresholds 20 10 7 5
@@ -206,8 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--samples", type=int, default=2000, help="generated images per evaluation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
-        "--contestants", nargs="+", default=None, choices=BUILT_IN, help="default: reference [ganforge-fp32] ganforge"
-    )
+        "--contestants", nargs="*", default=None, choices=BUILT_IN,
+        help="default: reference [ganforge-fp32] ganforge; given with no names, only the --variant contestants race",
+    )  # fmt: skip
     p.add_argument(
         "--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",
         help="another ganforge contestant, the preset with these overrides on top of the trailing ones (repeatable)",
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         p.error(str(exc))
     if len(variants) < len(args.variant):
         p.error("two --variant contestants share a name; give each its own")
+    if args.contestants == [] and not variants:
+        p.error("nothing to race: --contestants with no names needs at least one --variant")
     device = resolve_device(str(extra["train.device"]), "train.device") if "train.device" in extra else device_of(args)
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     reference_budget = args.reference_budget or args.budget

@@ -53,6 +53,9 @@ def test_variant_with_unknown_key_fails_before_training(ttq: ModuleType, capsys:
     with pytest.raises(SystemExit):
         ttq.main(["--variant", "b:optim.lr_g=1e-3", "--variant", "b:optim.lr_d=1e-3", *SMALL])
     assert "share a name" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ttq.main([*SMALL, "--contestants"])
+    assert "nothing to race" in capsys.readouterr().err
 
 
 def test_variant_races_the_preset_on_the_same_clock(ttq: ModuleType, tmp_path: Path) -> None:
