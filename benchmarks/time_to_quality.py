@@ -226,8 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     try:
         extra = parse_overrides(args.overrides)
+        load_preset(args.preset, extra)  # a misspelt key fails here, before any contestant is built
         variants = dict(parse_variant(v) for v in args.variant)
-        for name, changes in variants.items():  # a misspelt key fails here, not after the others are built
+        for name, changes in variants.items():
             try:
                 load_preset(args.preset, {**extra, **changes})
             except ConfigError as exc:

@@ -56,6 +56,10 @@ def test_variant_with_unknown_key_fails_before_training(ttq: ModuleType, capsys:
     with pytest.raises(SystemExit):
         ttq.main([*SMALL, "--contestants"])
     assert "nothing to race" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a trailing override is not blamed on a variant
+        ttq.main(["--variant", "b:optim.lr_g=1e-3", "optim.lr_dd=1e-3", *SMALL])
+    err = capsys.readouterr().err
+    assert "optim.lr_dd" in err and "--variant" not in err.splitlines()[-1]
 
 
 def test_variant_races_the_preset_on_the_same_clock(ttq: ModuleType, tmp_path: Path) -> None:
