@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     try:
         extra = parse_overrides(args.overrides)
-        load_preset(args.preset, extra)  # a misspelt key fails here, before any contestant is built
+        preset_cfg = load_preset(args.preset, extra)  # a misspelt key fails here, before any contestant is built
         variants = dict(parse_variant(v) for v in args.variant)
         for name, changes in variants.items():
             try:
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_threads(int(extra.get("train.threads", 0)))  # the reference gets the same thread count
     reference_budget = args.reference_budget or args.budget
     if args.contestants is None:  # the fp32 check only where the preset's own precision is another one
-        bf16 = resolve_precision(load_preset(args.preset, extra).train.precision, device) == "bf16"
+        bf16 = resolve_precision(preset_cfg.train.precision, device) == "bf16"
         args.contestants = ["reference", *(["ganforge-fp32"] if bf16 else []), "ganforge"]
     races = []
     for name in [*args.contestants, *variants]:
