@@ -6,7 +6,9 @@ then the D step on ``G(z).detach()``, BCE-with-logits (the non-saturating loss) 
 every step. It trains the preset's own G and D with the tutorials' Adam settings (``TUTORIAL_ADAM``: lr 2e-4 for
 both networks, betas 0.5 / 0.999, as PyTorch-GAN's ``gan.py`` and ``dcgan.py`` default to), their batch size
 (``TUTORIAL_BATCH``, 64) and no regulariser, whatever the preset's own learning rates, batch size and R1 weight
-are: the reference is the tutorial as people run it.
+are: the reference is the tutorial as people run it. Its data and architecture are the preset's, with any
+``data.*`` / ``model.*`` overrides given (``data.limit``, ``model.g_width``, ...), loaded as ``ganforge train``
+loads them, so that a race on a slice or a narrower model stays a race on the same data and networks.
 On a GPU it does what those scripts do there: the models on the device, each batch copied to it as it comes out
 of the loader (``imgs.type(Tensor)``), the latents drawn on the device.
 """
@@ -22,8 +24,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ganforge.api import _load_data
 from ganforge.config import load_preset
-from ganforge.data import load_dataset
+from ganforge.data import ImageArray
 from ganforge.models import MODELS
 
 
@@ -52,12 +55,18 @@ class ReferenceLoop:
     Attributes:
         G: The generator being trained (what the quality benchmark samples).
         losses: ``(g_loss, d_loss)`` of the last step, read with ``.item()`` as tutorials print them.
+        train_images: How many training images the loader draws from.
+        overrides: The ``data.*`` / ``model.*`` overrides it took.
     """
 
-    def __init__(self, name: str, *, batch: int, seed: int, device: str | torch.device = "cpu") -> None:
-        cfg = load_preset(name)
-        array = load_dataset(cfg.data.name, "train")
-        if array.labels is None:
+    def __init__(
+        self, name: str, *, batch: int, seed: int, device: str | torch.device = "cpu",
+        overrides: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        self.overrides = {k: v for k, v in (overrides or {}).items() if k.startswith(("data.", "model."))}
+        cfg = load_preset(name, self.overrides)
+        array = _load_data(cfg)
+        if not isinstance(array, ImageArray) or array.labels is None:
             raise ValueError(f"preset {name!r} has no labelled image data")
         family = MODELS.get(cfg.model.name)
         torch.manual_seed(seed)
@@ -72,6 +81,7 @@ class ReferenceLoop:
         self.opt_d = torch.optim.Adam(self.D.parameters(), **TUTORIAL_ADAM)
         dataset = TutorialMNIST(array.images, array.labels)
         self.loader = DataLoader(dataset, batch_size=batch, shuffle=True, drop_last=True)
+        self.train_images = len(dataset)
         self.batch, self.z_dim = batch, cfg.model.z_dim
         self.ones, self.zeros = torch.ones(batch, device=self.device), torch.zeros(batch, device=self.device)
         self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = iter(self.loader)

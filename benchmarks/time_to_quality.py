@@ -27,8 +27,10 @@ of images, the recipe's sample efficiency); the speed-up is reference seconds / 
 contestant is there so that the bf16 speed-up can be checked for quality at equal images (the second panel of the
 PNG).
 
-Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants only (``optim.lr_g=1e-3``,
-``train.threads=1``); the reference always trains the tutorial's settings. ``--variant NAME:KEY=VALUE,...``
+Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestants (``optim.lr_g=1e-3``,
+``train.threads=1``); the reference always trains the tutorial's settings, and takes only the ``data.*`` and
+``model.*`` ones (``data.limit=512``, ``model.g_width=16``): every contestant trains on the same images and
+networks. Each result records how many training images its contestant drew from. ``--variant NAME:KEY=VALUE,...``
 (repeatable) adds a ganforge contestant called NAME with its own overrides on top of those, to race recipes against
 each other on the same clock (``--contestants`` with no names: the variants alone), e.g. the preset's batch
 against 16:
@@ -73,7 +75,8 @@ class Race:
     sampler: Callable[[], nn.Module]
     budget: float
     batch: int
-    overrides: dict[str, Any] = field(default_factory=dict)  # the ganforge overrides it trains with, for the record
+    train_images: int  # the size of the training set it draws from
+    overrides: dict[str, Any] = field(default_factory=dict)  # the overrides it trains with, for the record
     trained: float = 0.0
     steps: int = 0
     curve: list[dict[str, float]] = field(default_factory=list)
@@ -99,7 +102,8 @@ class Race:
     def result(self, thresholds: list[float]) -> dict[str, Any]:
         hits = {t: next((p for p in self.curve if p["domain_fd"] < t), None) for t in thresholds}
         return {
-            "contestant": self.name, "batch": self.batch, "overrides": self.overrides, "budget_s": self.budget,
+            "contestant": self.name, "batch": self.batch, "train_images": self.train_images,
+            "overrides": self.overrides, "budget_s": self.budget,
             "curve": self.curve,
             "steps_per_s": self.steps / self.trained,
             "seconds_to": {str(t): h["seconds"] if h else None for t, h in hits.items()},
@@ -122,11 +126,12 @@ def interleave(races: list[Race], args: argparse.Namespace, device: torch.device
             race.leg(args, device)
 
 
-Contestant = tuple[Callable[[int], None], Callable[[], nn.Module], int]  # (step(i), the generator to judge, batch)
+# (step(i), the generator to judge, batch, training images)
+Contestant = tuple[Callable[[int], None], Callable[[], nn.Module], int, int]
 
 
 def reference_contestant(loop: ReferenceLoop) -> Contestant:
-    return (lambda _: loop.step()), (lambda: loop.G), loop.batch
+    return (lambda _: loop.step()), (lambda: loop.G), loop.batch, loop.train_images
 
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
@@ -140,7 +145,7 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.check_finite(i)
             trainer.pop_stats()
 
-    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch_size
+    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch_size, len(run.array)
 
 
 BUILT_IN = ("reference", "ganforge-fp32", "ganforge")
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
         "overrides",
         nargs="*",
         metavar="KEY=VALUE",
-        help="config overrides for the ganforge contestants (the reference trains the tutorial's settings)",
+        help="config overrides for the ganforge contestants (the reference takes only the data.* and model.* ones)",
     )
     args = p.parse_args(argv)
     try:
@@ -249,15 +254,16 @@ def main(argv: list[str] | None = None) -> None:
     for name in [*args.contestants, *variants]:
         overrides: dict[str, Any] = {}
         if name == "reference":
-            loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device)
-            step, sampler, batch = reference_contestant(loop)
+            loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device, overrides=extra)
+            contestant, overrides = reference_contestant(loop), loop.overrides
         else:
             overrides = {"train.seed": args.seed, **extra, **variants.get(name, {}), "train.device": str(device)}
             if name == "ganforge-fp32":
                 overrides["train.precision"] = "fp32"
-            step, sampler, batch = ganforge_contestant(args.preset, overrides)
+            contestant = ganforge_contestant(args.preset, overrides)
+        step, sampler, batch, train_images = contestant
         budget = reference_budget if name == "reference" else args.budget
-        races.append(Race(name, step, sampler, budget, batch, overrides))
+        races.append(Race(name, step, sampler, budget, batch, train_images, overrides))
     interleave(races, args, device)
     results = [race.result(args.thresholds) for race in races]
     ref = next((r for r in results if r["contestant"] == "reference"), None)
