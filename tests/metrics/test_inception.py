@@ -1,6 +1,8 @@
 """The Inception protocol, its checksum, the feature cache and FID sanity on real data (small samples)."""
 
+import logging
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +162,43 @@ def test_cache_survives_a_corrupt_entry(tmp_path: Path) -> None:
     b = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
     c = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
     assert len(calls) == 2 and np.array_equal(a, b) and np.array_equal(b, c) and a.dtype == np.float64
-    assert [p.name for p in tmp_path.iterdir()] == ["k.npy"]  # no temporaries left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.lock", "k.npy"]  # no temporaries left
+
+
+def test_cache_computes_once_for_callers_that_miss_at_once(tmp_path: Path) -> None:
+    """Two callers (threads here; processes lock the same way) miss one entry together: one computes, one waits."""
+    waiting = threading.Event()
+
+    class Flag(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "waiting for it" in record.getMessage():
+                waiting.set()
+
+    logging.getLogger(cache.__name__).addHandler(flag := Flag())
+    calls, results = [], {}
+    started = threading.Event()
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        started.set()
+        assert waiting.wait(30), "the second caller never waited"  # it is blocked on the lock while we compute
+        return np.arange(6, dtype=np.float32).reshape(3, 2)
+
+    def call(name: str) -> None:
+        results[name] = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+
+    try:
+        first = threading.Thread(target=call, args=("first",))
+        first.start()
+        assert started.wait(30)
+        second = threading.Thread(target=call, args=("second",))
+        second.start()
+        first.join(30)
+        second.join(30)
+    finally:
+        logging.getLogger(cache.__name__).removeHandler(flag)
+    assert len(calls) == 1  # the waiter read what the first caller wrote
+    assert np.array_equal(results["first"], results["second"]) and results["second"].shape == (3, 2)
 
 
 def test_cli_offers_exactly_the_package_variants() -> None:
