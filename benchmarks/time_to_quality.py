@@ -253,14 +253,17 @@ def main(argv: list[str] | None = None) -> None:
     races = []
     for name in [*args.contestants, *variants]:
         overrides: dict[str, Any] = {}
-        if name == "reference":
-            loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device, overrides=extra)
-            contestant, overrides = reference_contestant(loop), loop.overrides
-        else:
-            overrides = {"train.seed": args.seed, **extra, **variants.get(name, {}), "train.device": str(device)}
-            if name == "ganforge-fp32":
-                overrides["train.precision"] = "fp32"
-            contestant = ganforge_contestant(args.preset, overrides)
+        try:  # data that cannot be loaded, or too few images for a batch: the problem and the fix, no traceback
+            if name == "reference":
+                loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device, overrides=extra)
+                contestant, overrides = reference_contestant(loop), loop.overrides
+            else:
+                overrides = {"train.seed": args.seed, **extra, **variants.get(name, {}), "train.device": str(device)}
+                if name == "ganforge-fp32":
+                    overrides["train.precision"] = "fp32"
+                contestant = ganforge_contestant(args.preset, overrides)
+        except ValueError as exc:  # GanforgeError is one
+            p.error(f"{name}: {exc}")
         step, sampler, batch, train_images = contestant
         budget = reference_budget if name == "reference" else args.budget
         races.append(Race(name, step, sampler, budget, batch, train_images, overrides))

@@ -56,6 +56,11 @@ def test_variant_with_unknown_key_fails_before_training(ttq: ModuleType, capsys:
     with pytest.raises(SystemExit):
         ttq.main([*SMALL, "--contestants"])
     assert "nothing to race" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # 48 images: enough for the preset's batch of 32, not for the tutorial's 64
+        ttq.main([*SMALL, "data.limit=48", "--contestants", "reference"])
+    err = capsys.readouterr().err
+    assert "reference: the reference loop's batch is 64 images but mnist:train has 48" in err
+    assert "raise data.limit to at least 64" in err
     with pytest.raises(SystemExit):  # a trailing override is not blamed on a variant
         ttq.main(["--variant", "b:optim.lr_g=1e-3", "optim.lr_dd=1e-3", *SMALL])
     err = capsys.readouterr().err
