@@ -103,6 +103,10 @@ def run_fid(
     if minutes <= 0 and not runs:
         raise GanforgeError("--minutes must be > 0: the benchmark states its CPU budget")
     extra = parse_overrides(overrides or [])
+    if "train.seed" in extra:  # the budget below sets it: an override would be silently replaced
+        seed_value = extra["train.seed"]
+        raise GanforgeError(f"train.seed={seed_value} as an override: the benchmark sets the seed itself; "
+                            f"use --seed {seed_value} (also the latent seed of the measured images)")  # fmt: skip
     todo: list[tuple[str, Path | None]] = [(p, None) for p in presets] + [(str(r), r) for r in runs or []]
     for name, existing in todo:  # validate everything before the first (long) training starts
         if existing is None:

@@ -21,10 +21,13 @@ INCEPTION_VARIANTS = ("auto", "fp32", "fp32-frozen", "bf16-autocast", "bf16")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganforge", description="Train, sample and inspect GANs.")
+    # No abbreviated options: `--seed` must not quietly mean `--seeds` (it did, for `bench`).
+    p = argparse.ArgumentParser(prog="ganforge", description="Train, sample and inspect GANs.", allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a preset (or resume a run)", description="Train a GAN from a preset.")
+    t = sub.add_parser(
+        "train", help="train a preset (or resume a run)", description="Train a GAN from a preset.", allow_abbrev=False
+    )
     t.add_argument("preset", nargs="?", help="preset name (see `ganforge presets`)")
     t.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. optim.lr_g=1e-4")
     t.add_argument("--run-dir", type=Path, help="new run directory (default: runs/PRESET-TIME)")
@@ -34,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     t.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
 
-    s = sub.add_parser("sample", help="generate images from a run or generator/ directory")
+    s = sub.add_parser("sample", help="generate images from a run or generator/ directory", allow_abbrev=False)
     s.add_argument("source", type=Path, help="run directory or its generator/ directory")
     s.add_argument("--n", type=int, default=64, help="number of images (default 64)")
     s.add_argument(
@@ -49,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         help="measure images or a generator (FID, KID, precision/recall, density/coverage, domain metrics)",
         description="SOURCE / REF: a run dir, a generator/ dir, an image folder, a .npz, or a dataset split "
         "such as mnist:test. Prints a table; --json writes the numbers with the full protocol.",
+        allow_abbrev=False,
     )
     e.add_argument("source", help="what to measure")
     e.add_argument("--against", metavar="REF", help="reference (default: the source dataset's test split)")
@@ -70,12 +74,15 @@ def _parser() -> argparse.ArgumentParser:
         help="reproduce a published benchmark side by side (modes2d, stacked-mnist, fid)",
         description="modes2d: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN). stacked-mnist: 1,000 modes "
         "(VEEGAN, PacGAN). fid: Inception FID per preset after --minutes of CPU (Are GANs Created Equal?).",
+        allow_abbrev=False,
     )
     b.add_argument("suite", choices=("modes2d", "stacked-mnist", "fid"), help="which benchmark")
     b.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run it trains")
     b.add_argument("--out", type=Path, required=True, help="new folder for the runs")
     b.add_argument("--json", type=Path, help="write the result rows here")
     b.add_argument("--seeds", type=int, default=None, help="modes2d / stacked-mnist: seeds 0..N-1 (default 5 / 3)")
+    b.add_argument("--seed", type=int, default=None, help="fid: the training seed (train.seed) and latent seed "
+                   "10,000 + SEED of every preset (default 0)")  # fmt: skip
     b.add_argument("--steps", type=int, default=None, help="modes2d / stacked-mnist: override the presets' steps")
     b.add_argument("--samples", type=int, default=None, help="stacked-mnist (26000) / fid (10000): images measured")
     b.add_argument("--presets", nargs="+", default=None, help="fid: presets to train (default mnist-mlp mnist-dcgan "
@@ -220,6 +227,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     seeds = args.seeds if args.seeds is not None else {"modes2d": 5, "stacked-mnist": 3}.get(args.suite, 1)
     if seeds < 1:
         raise GanforgeError(f"--seeds must be >= 1, got {seeds}")
+    if args.seed is not None and args.suite != "fid":
+        raise GanforgeError(f"--seed is for fid; {args.suite} trains seeds 0..N-1: use --seeds N")
+    if args.seeds is not None and args.suite == "fid":
+        raise GanforgeError("--seeds is for modes2d / stacked-mnist; fid trains one seed per preset: use --seed N")
     if args.samples is not None and args.samples < 2:
         raise GanforgeError(f"--samples must be >= 2, got {args.samples}")
     if args.json is not None and args.json.exists():
@@ -245,7 +256,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
         presets = args.presets if args.presets is not None else default
         rows_f = run_fid(args.out, presets=presets, minutes=args.minutes, samples=args.samples or 10_000,
-                         variant=args.variant, runs=args.runs, overrides=args.overrides)  # fmt: skip
+                         seed=args.seed or 0, variant=args.variant, runs=args.runs,
+                         overrides=args.overrides)  # fmt: skip
         table, results = fid_table(rows_f), list(rows_f)
     print(table)
     if args.json is not None:

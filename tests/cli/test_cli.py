@@ -55,6 +55,9 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["train", "mnist-dcgan", "train.device=gpu", "--steps", "2"], "train.device='gpu' is not a device"),
         (["bench", "fid", "--presets", "mnist-dcgan", "optim.lr_g=1", "--out", "o"], "overrides before --presets"),
         (["bench", "modes2d", "--runs", "r", "train.threads=1", "--out", "o"], "'train.threads=1' after --runs"),
+        (["bench", "modes2d", "--seed", "1", "--out", "o"], "--seed is for fid; modes2d trains seeds 0..N-1"),
+        (["bench", "fid", "--seeds", "2", "--out", "o"], "fid trains one seed per preset: use --seed N"),
+        (["bench", "fid", "train.seed=1", "--presets", "mnist-dcgan", "--out", "o"], "use --seed 1"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(
@@ -100,3 +103,11 @@ def test_sample_png_and_npz(tmp_path: Path) -> None:
     assert grid.shape == (2 + 4 * 30, 2 + 4 * 30)  # 4x4 grid of 28 px images with 2 px padding
     assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "g.png")]) == 2  # exists
     assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "g.jpg")]) == 2  # bad suffix
+
+
+def test_options_are_never_abbreviated(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--seed` once meant `--seeds` for `bench` (argparse's prefix matching): a prefix is now an error."""
+    for argv in (["bench", "fid", "--see", "1", "--out", "o"], ["train", "mnist-dcgan", "--step", "2"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2 and f"unrecognized arguments: {argv[2]}" in capsys.readouterr().err

@@ -71,19 +71,20 @@ def test_bench_stacked_prints_real_floor_and_papers(tmp_path: Path, capsys: pyte
 def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, js = tmp_path / "bench", tmp_path / "f.json"
     args = ["bench", "fid", "train.threads=1", "model.g_width=128", "--presets", "mnist-mlp", "--minutes", "0.03",
-            "--samples", "40", "--out", str(out), "--json", str(js)]  # fmt: skip
+            "--samples", "40", "--seed", "3", "--out", str(out), "--json", str(js)]  # fmt: skip
     assert main(args) == 0
     table = capsys.readouterr().out
     assert "| mnist | WGAN | large search | - | 6.7 |" in table
     assert "ganforge mnist-mlp** model.g_width=128 |" in table  # the variant is named; train.* settings are not
     (row,) = json.loads(js.read_text())
-    assert row["preset"] == "mnist-mlp" and row["minutes"] == 0.03 and row["samples"] == 40
+    assert row["preset"] == "mnist-mlp" and row["minutes"] == 0.03 and row["samples"] == 40 and row["seed"] == 3
     assert row["changes"] == ["model.g_width=128"]
     assert 0 < row["train_minutes"] <= 0.03 * 1.2  # measured time in training steps, within the budget
     assert f"{row['train_minutes']:.1f} min × 1 thread" in table
     assert 0 < row["steps"] < 20_000 and row["fid"] > 50  # ~2 s of training: far from the data
     config = json.loads((out / "mnist-mlp" / "config.json").read_text())
     assert config["train"]["threads"] == 1 and config["train"]["max_minutes"] == 0.03  # override + budget
+    assert config["train"]["seed"] == 3  # --seed trains with that seed
     # Existing runs are measured as they are; a preset on other data is refused before anything trains.
     again = ["bench", "fid", "--runs", str(out / "mnist-mlp"), "--samples", "40", "--out", str(tmp_path / "b")]
     assert main(again) == 0
