@@ -3,9 +3,9 @@
 Protocol (Lucic et al. 2018 report FID of 10,000 generated images against the 10,000 test images): each
 preset trains from scratch for ``minutes`` of training time (``train.max_minutes``; its step count is
 lifted so the budget, not the preset, ends the run), then its EMA generator draws ``n`` images (latent
-seed 10,000 + seed) measured against the test images (all 10,000 for ``n`` = 10,000, else a seeded subset)
-with the protocol of :mod:`ganforge.metrics.inception` (real features cached). The domain FD of the same
-images is printed too. The table states the time the run spent in training steps (from ``metrics.jsonl``,
+seed 10,000 + the run's training seed) measured against the test images (all 10,000 for ``n`` = 10,000, else
+a seeded subset) with the protocol of :mod:`ganforge.metrics.inception` (real features cached). The domain FD
+of the same images is printed too. The table states the time the run spent in training steps (from ``metrics.jsonl``,
 evaluation pauses excluded) with its thread count, and names the settings in which a measured run differs
 from its preset (``model.g_width=128`` ...).
 """
@@ -127,14 +127,15 @@ def run_fid(
         dataset = cfg["data"]["name"]
         gen_extra = json.loads((run / "generator" / "config.json").read_text())["extra"]
         started = time.perf_counter()
-        fake = load_source(run, n=samples, seed=10_000 + seed)
+        run_seed = int(cfg["train"]["seed"])  # ``seed`` for the runs trained here; an existing run keeps its own
+        fake = load_source(run, n=samples, seed=10_000 + run_seed)
         real = load_source(f"{dataset}:test", n=samples)
         report = evaluate(fake, real, ("fid", "domain"), variant=variant)
         results.append(
             FIDResult(
                 preset=cfg["preset"],
                 dataset=dataset,
-                seed=int(cfg["train"]["seed"]),
+                seed=run_seed,
                 minutes=float(cfg["train"]["max_minutes"]),
                 threads=int(json.loads((run / "run.json").read_text())["threads"]),
                 steps=int(gen_extra["step"]),

@@ -229,6 +229,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--seeds must be >= 1, got {seeds}")
     if args.seed is not None and args.suite != "fid":
         raise GanforgeError(f"--seed is for fid; {args.suite} trains seeds 0..N-1: use --seeds N")
+    if args.seed is not None and args.runs and not args.presets:
+        raise GanforgeError("--seed sets the seed of the runs fid trains; existing --runs are measured with their own")
     if args.seeds is not None and args.suite == "fid":
         raise GanforgeError("--seeds is for modes2d / stacked-mnist; fid trains one seed per preset: use --seed N")
     if args.samples is not None and args.samples < 2:

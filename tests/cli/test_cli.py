@@ -57,6 +57,7 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["bench", "modes2d", "--runs", "r", "train.threads=1", "--out", "o"], "'train.threads=1' after --runs"),
         (["bench", "modes2d", "--seed", "1", "--out", "o"], "--seed is for fid; modes2d trains seeds 0..N-1"),
         (["bench", "fid", "--seeds", "2", "--out", "o"], "fid trains one seed per preset: use --seed N"),
+        (["bench", "fid", "--runs", "r", "--seed", "2", "--out", "o"], "measured with their own"),
         (["bench", "fid", "train.seed=1", "--presets", "mnist-dcgan", "--out", "o"], "use --seed 1"),
     ],
 )
