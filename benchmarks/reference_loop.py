@@ -68,6 +68,9 @@ class ReferenceLoop:
         array = _load_data(cfg)
         if not isinstance(array, ImageArray) or array.labels is None:
             raise ValueError(f"preset {name!r} has no labelled image data")
+        if len(array.images) < batch:  # the loader drops the last partial batch: it would yield nothing
+            raise ValueError(f"the reference loop's batch is {batch} images but {array.name} has {len(array.images)}; "
+                             f"raise data.limit to at least {batch}")  # fmt: skip
         family = MODELS.get(cfg.model.name)
         torch.manual_seed(seed)
         c, h = array.channels, array.resolution[0]
@@ -79,9 +82,6 @@ class ReferenceLoop:
         self.G, self.D = self.G.to(self.device), self.D.to(self.device)
         self.opt_g = torch.optim.Adam(self.G.parameters(), **TUTORIAL_ADAM)
         self.opt_d = torch.optim.Adam(self.D.parameters(), **TUTORIAL_ADAM)
-        if len(array.images) < batch:  # the loader drops the last partial batch: it would yield nothing
-            raise ValueError(f"the reference loop's batch is {batch} images but {array.name} has {len(array.images)}; "
-                             f"raise data.limit to at least {batch}")  # fmt: skip
         dataset = TutorialMNIST(array.images, array.labels)
         self.loader = DataLoader(dataset, batch_size=batch, shuffle=True, drop_last=True)
         self.train_images = len(dataset)

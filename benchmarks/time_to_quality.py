@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         args.contestants = ["reference", *(["ganforge-fp32"] if bf16 else []), "ganforge"]
     races = []
     for name in [*args.contestants, *variants]:
-        overrides: dict[str, Any] = {}
+        overrides: dict[str, Any]
         try:  # data that cannot be loaded, or too few images for a batch: the problem and the fix, no traceback
             if name == "reference":
                 loop = ReferenceLoop(args.preset, batch=TUTORIAL_BATCH, seed=args.seed, device=device, overrides=extra)
