@@ -25,7 +25,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ganforge.api import _load_data
-from ganforge.config import load_preset
+from ganforge.config import load_preset, resolve_auto
 from ganforge.data import ImageArray
 from ganforge.models import MODELS
 
@@ -64,7 +64,7 @@ class ReferenceLoop:
         overrides: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self.overrides = {k: v for k, v in (overrides or {}).items() if k.startswith(("data.", "model."))}
-        cfg = load_preset(name, self.overrides)
+        cfg = resolve_auto(load_preset(name, self.overrides), torch.device(device).type)
         array = _load_data(cfg)
         if not isinstance(array, ImageArray) or array.labels is None:
             raise ValueError(f"preset {name!r} has no labelled image data")

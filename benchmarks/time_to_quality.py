@@ -10,8 +10,8 @@ Three contestants train the preset's G and D (same architecture and seed), takin
 - ``ganforge-fp32``: ganforge's trainer on the preset with ``train.precision=fp32`` (by default only where the
   preset as shipped trains in bf16: elsewhere it is the next contestant);
 - ``ganforge``: ganforge's trainer on the preset as shipped (precision ``auto``: bf16 where the device has bf16
-  units, fp32 elsewhere), with the preset's recipe (for ``mnist-dcgan``: batch 32, Adam 1e-3, R1 with gamma 1,
-  EMA generator).
+  units, fp32 elsewhere), with the preset's recipe (for ``mnist-dcgan``: batch ``auto`` = 16 on a CPU, 32 on a GPU,
+  Adam 1e-3, R1 with gamma 1, EMA generator).
 
 Each trains for ``--budget`` seconds of *training* time (the reference for ``--reference-budget`` if given, so
 that a slower loop still reaches the thresholds and its speed-up is a number, not a bound), in legs of
@@ -33,10 +33,10 @@ Trailing ``KEY=VALUE`` arguments override the preset for the ganforge contestant
 networks. Each result records how many training images its contestant drew from. ``--variant NAME:KEY=VALUE,...``
 (repeatable) adds a ganforge contestant called NAME with its own overrides on top of those, to race recipes against
 each other on the same clock (``--contestants`` with no names: the variants alone), e.g. the preset's batch
-against 16:
+(16 on a CPU) against 32:
 
     cd benchmarks && ../.venv/bin/python time_to_quality.py --contestants ganforge \
-        --variant "batch 16:optim.batch_size=16" --budget 250 --thresholds 20 10 7 5
+        --variant "batch 32:optim.batch_size=32" --budget 250 --thresholds 20 10 7 5
 
 ``--device`` puts every contestant on that device (``auto``: CUDA when available); the clock is read after a
 ``torch.cuda.synchronize`` there.
@@ -59,7 +59,7 @@ from devices import describe, device_of, device_option, sync
 from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
-from ganforge.api import _assemble, _load_data, configure_threads, resolve_device, resolve_precision
+from ganforge.api import _assemble, _load_data, configure_threads, resolve_config, resolve_device, resolve_precision
 from ganforge.config import load_preset, parse_overrides
 from ganforge.errors import ConfigError
 from ganforge.metrics.domain import domain_metrics
@@ -135,7 +135,7 @@ def reference_contestant(loop: ReferenceLoop) -> Contestant:
 
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
-    cfg = load_preset(preset, overrides)
+    cfg = resolve_config(load_preset(preset, overrides))  # `auto` batch: for the device of the race
     run = _assemble(cfg, _load_data(cfg))  # as `ganforge train` loads it: data.limit, data.path, ... apply
     trainer = run.trainer
 
@@ -145,7 +145,7 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.check_finite(i)
             trainer.pop_stats()
 
-    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch_size, len(run.array)
+    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch, len(run.array)
 
 
 BUILT_IN = ("reference", "ganforge-fp32", "ganforge")

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganforge.config import RunConfig, check_resume_overrides, load_config_file, load_preset
+from ganforge.config import RunConfig, check_resume_overrides, load_config_file, load_preset, resolve_auto
 from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
@@ -72,6 +72,13 @@ def resolve_precision(name: str, device: torch.device) -> str:
     return name
 
 
+def resolve_config(cfg: RunConfig) -> RunConfig:
+    """``cfg`` as a run on this machine trains it: the device-dependent ``auto`` settings fixed for the device that
+    ``train.device`` names here (``optim.batch_size: auto`` -> 16 on a CPU, 32 on a GPU). What ``config.json``
+    records and ``--dry-run`` prints."""
+    return resolve_auto(cfg, resolve_device(cfg.train.device).type)
+
+
 def configure_threads(threads: int) -> int:
     """Uses ``threads`` CPU threads, or every CPU this process may use when 0 (affinity and container quota)."""
     n = threads or available_cpus()
@@ -102,7 +109,7 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
         points = load_points(d.name, d.split)
         if d.limit:
             points = dataclasses.replace(points, points=points.points[: d.limit], labels=points.labels[: d.limit])
-        if len(points) < cfg.optim.batch_size:
+        if len(points) < cfg.optim.batch:
             raise GanforgeError(f"{points.name} has {len(points)} points, fewer than optim.batch_size")
         return points
     array = load_dataset(
@@ -119,10 +126,10 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
         array = ImageArray(
             images=array.images[: d.limit], labels=labels, num_classes=array.num_classes, name=array.name
         )
-    if len(array.images) < cfg.optim.batch_size:
+    if len(array.images) < cfg.optim.batch:
         raise GanforgeError(
             f"dataset {array.name} has {len(array.images)} images, fewer than optim.batch_size="
-            f"{cfg.optim.batch_size}; add images or lower the batch size"
+            f"{cfg.optim.batch}; add images or lower the batch size"
         )
     if cfg.model.conditional and (array.labels is None or array.num_classes < 2):
         raise ConfigError(f"model.conditional=true needs class labels, but {array.name} has none")
@@ -183,7 +190,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     data = DeviceDataset(array, device, seed=cfg.train.seed, channels_last=cfg.train.channels_last)
     noise = torch.Generator(device=device).manual_seed(cfg.train.seed + 1)
     hyper = GANHyper(
-        batch_size=cfg.optim.batch_size,
+        batch_size=cfg.optim.batch,
         z_dim=cfg.model.z_dim,
         n_critic=cfg.optim.n_critic,
         gp_weight=spec.gradient_penalty if cfg.loss.gp_weight is None else cfg.loss.gp_weight,
@@ -208,7 +215,7 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
         device=device,
         precision=resolve_precision(cfg.train.precision, device),
         ema=ema,
-        images_per_step=cfg.optim.batch_size * cfg.optim.n_critic,
+        images_per_step=cfg.optim.batch * cfg.optim.n_critic,
         lr_schedule=_lr_schedule(cfg),
     )
     return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
@@ -326,6 +333,7 @@ def train(
     cfg = load_preset(config) if isinstance(config, str) else config
     if overrides:
         cfg = cfg.replace(overrides)
+    cfg = resolve_config(cfg)
     path = _new_run_dir(cfg, run_dir)
     array = _load_data(cfg)
     run = _assemble(cfg, array)
@@ -348,7 +356,7 @@ def resume_config(
     check_resume_overrides(overrides or {})
     changes = {**(overrides or {}), **({"train.steps": steps} if steps is not None else {})}
     cfg = load_config_file(path / "config.json")
-    return cfg.replace(changes) if changes else cfg
+    return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
 
 
 def resume(

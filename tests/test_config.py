@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ganforge.config import RunConfig, from_dict, load_preset, parse_overrides, preset_names
+from ganforge.config import RunConfig, from_dict, load_preset, parse_overrides, preset_names, resolve_auto
 from ganforge.errors import ConfigError
 
 REQUIRED_PRESETS = {
@@ -54,11 +54,31 @@ def test_overrides_are_typed() -> None:
         ("model.spectral_norm=maybe", "true or false"),
         ("data.channels=2", "data.channels must be 1, 3"),
         ("optim=3", "is a section"),
+        ("optim.batch_size=big", "optim.batch_size' must be an integer or 'auto', got 'big'"),
+        ("optim.batch_size=0", "optim.batch_size must be >= 1 (or auto)"),
     ],
 )
 def test_bad_overrides_are_clear_errors(override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_preset("mnist-dcgan", [override])
+
+
+def test_auto_batch_size_depends_on_the_device() -> None:
+    cfg = load_preset("mnist-dcgan")
+    assert cfg.optim.batch_size == "auto"
+    with pytest.raises(RuntimeError, match="resolve the config"):
+        cfg.optim.batch  # noqa: B018 - the property raises
+    cpu, cuda = resolve_auto(cfg, "cpu"), resolve_auto(cfg, "cuda")
+    assert (cpu.optim.batch_size, cuda.optim.batch_size, resolve_auto(cfg, "mps").optim.batch_size) == (16, 32, 32)
+    assert cpu.replace({"optim.lr_g": 1e-4}).optim.batch == 16  # a number from then on, through overrides and JSON
+    assert json.loads(cpu.to_json())["optim"]["batch_size"] == 16
+    assert cpu.replace({"optim.batch_size": "auto"}).optim.batch_size == "auto"  # an override may ask for it again
+    explicit = load_preset("mnist-dcgan", {"optim.batch_size": 64})  # the user's number always wins
+    assert resolve_auto(explicit, "cpu") is explicit and explicit.optim.batch == 64
+    # a PacGAN pack checked against the batch it resolves to, naming both settings
+    packed = load_preset("mnist-dcgan", {"model.pack": 3})
+    with pytest.raises(ConfigError, match=r"batch_size=16 must be a multiple of model.pack=3 \(optim.batch_size=auto"):
+        resolve_auto(packed, "cpu")
 
 
 def test_step_lr_decay_milestones() -> None:

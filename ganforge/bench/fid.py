@@ -33,12 +33,13 @@ NO_STEP_LIMIT = 10_000_000
 _MODEL_SECTIONS = ("data", "model", "loss", "optim")
 
 
-def preset_changes(config: dict[str, Any]) -> list[str]:
+def preset_changes(config: dict[str, Any], device_type: str = "cpu") -> list[str]:
     """``KEY=VALUE`` for every data / model / loss / optim setting of a run's ``config.json`` that differs
-    from its preset, so a table row says which variant of the preset was trained."""
-    from ganforge.config import load_preset
+    from its preset (its ``auto`` settings as on ``device_type``, where the run trained), so a table row says
+    which variant of the preset was trained."""
+    from ganforge.config import load_preset, resolve_auto
 
-    base = load_preset(config["preset"]).to_dict()
+    base = resolve_auto(load_preset(config["preset"]), device_type).to_dict()
     return [
         f"{section}.{key}={json.dumps(value, separators=(',', ':')) if isinstance(value, list) else value}"
         for section in _MODEL_SECTIONS
@@ -126,6 +127,7 @@ def run_fid(
         cfg = json.loads((run / "config.json").read_text())
         dataset = cfg["data"]["name"]
         gen_extra = json.loads((run / "generator" / "config.json").read_text())["extra"]
+        info = json.loads((run / "run.json").read_text())
         started = time.perf_counter()
         run_seed = int(cfg["train"]["seed"])  # ``seed`` for the runs trained here; an existing run keeps its own
         fake = load_source(run, n=samples, seed=10_000 + run_seed)
@@ -137,14 +139,14 @@ def run_fid(
                 dataset=dataset,
                 seed=run_seed,
                 minutes=float(cfg["train"]["max_minutes"]),
-                threads=int(json.loads((run / "run.json").read_text())["threads"]),
+                threads=int(info["threads"]),
                 steps=int(gen_extra["step"]),
                 samples=samples,
                 fid=report.values["fid"],
                 domain_fd=report.values["domain_fd"],
                 eval_seconds=time.perf_counter() - started,
                 variant=report.protocol["inception"]["variant"],
-                changes=tuple(preset_changes(cfg)),
+                changes=tuple(preset_changes(cfg, str(info["device"]).split(":")[0])),
                 train_minutes=training_minutes(run),
             )
         )

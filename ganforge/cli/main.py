@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ganforge.api import resume, resume_config, train
+    from ganforge.api import resolve_config, resume, resume_config, train
     from ganforge.config import load_preset, parse_overrides
 
     if args.resume is not None:
@@ -130,7 +130,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             overrides["train.seed"] = args.seed
         cfg = load_preset(args.preset, overrides)
         if args.dry_run:
-            print(cfg.to_json())
+            print(resolve_config(cfg).to_json())  # as the run would record it: `auto` settings fixed for the device
             return 0
         run_dir = train(cfg, run_dir=args.run_dir, progress=False if args.no_progress else None)
     samples = sorted((run_dir / "samples").glob("step_*.png"))

@@ -56,7 +56,7 @@ def test_variant_with_unknown_key_fails_before_training(ttq: ModuleType, capsys:
     with pytest.raises(SystemExit):
         ttq.main([*SMALL, "--contestants"])
     assert "nothing to race" in capsys.readouterr().err
-    with pytest.raises(SystemExit):  # 48 images: enough for the preset's batch of 32, not for the tutorial's 64
+    with pytest.raises(SystemExit):  # 48 images: enough for the preset's batch (16 on a CPU), not the tutorial's 64
         ttq.main([*SMALL, "data.limit=48", "--contestants", "reference"])
     err = capsys.readouterr().err
     assert "reference: the reference loop's batch is 64 images but mnist:train has 48" in err
@@ -70,18 +70,18 @@ def test_variant_with_unknown_key_fails_before_training(ttq: ModuleType, capsys:
 def test_variant_races_the_preset_on_the_same_clock(ttq: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "race.json"
     ttq.main(
-        ["--contestants", "reference", "ganforge", "--variant", "batch 16:optim.batch_size=16,optim.lr_g=5e-4",
+        ["--contestants", "reference", "ganforge", "--variant", "batch 32:optim.batch_size=32,optim.lr_g=5e-4",
          "--budget", "1", "--every", "0.5", "--samples", "256", "--thresholds", "1000", "--device", "cpu",
          "--json", str(out), *SMALL]
     )  # fmt: skip
     results = json.loads(out.read_text())["results"]
-    assert [r["contestant"] for r in results] == ["reference", "ganforge", "batch 16"]
-    assert [r["batch"] for r in results] == [64, 32, 16]  # the tutorial's batch, the preset's, the variant's
+    assert [r["contestant"] for r in results] == ["reference", "ganforge", "batch 32"]
+    assert [r["batch"] for r in results] == [64, 16, 32]  # the tutorial, the preset (auto: 16 on a CPU), the variant
     assert [r["train_images"] for r in results] == [512] * 3  # data.limit reaches every contestant, the reference too
     reference, preset, variant = (r["overrides"] for r in results)
     # the tutorial's settings on the preset's data and networks, with the data.* / model.* overrides only
     assert reference == {"data.limit": 512, "model.g_width": 16, "model.d_width": 16}
-    assert variant == {**preset, "optim.batch_size": 16, "optim.lr_g": 5e-4}  # the shared overrides, then its own
+    assert variant == {**preset, "optim.batch_size": 32, "optim.lr_g": 5e-4}  # the shared overrides, then its own
     assert preset["train.seed"] == 0 and preset["data.limit"] == 512 and "optim.batch_size" not in preset
     for r in results:
         assert len(r["curve"]) == 2 and r["curve"][-1]["seconds"] >= 1.0  # two legs of 0.5 s each

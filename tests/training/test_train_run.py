@@ -230,3 +230,23 @@ def test_in_training_inception_fid_and_best_by_fid(tmp_path: Path) -> None:
     assert all(np.isfinite(r["eval_fid"]) and r["eval_fid"] > 0 and "eval_domain_fd" in r for r in evals)
     best = min(evals, key=lambda r: r["eval_fid"])
     assert ckpt.load_latest(run / "best" / "checkpoints")[1]["best_value"] == best["eval_fid"]
+
+
+def test_auto_batch_trains_and_records_the_devices_number(tmp_path: Path) -> None:
+    from ganforge.api import resume_config
+    from ganforge.errors import GanforgeError
+
+    small = {"data.limit": 64, "model.g_width": 8, "model.d_width": 8, "train.steps": 2, "train.device": "cpu",
+             "train.precision": "fp32", "eval.every": 0, "train.sample_every": 0, "train.log_every": 1}  # fmt: skip
+    run = ganforge.train("mnist-dcgan", run_dir=tmp_path / "run", overrides=small, progress=False)
+    assert json.loads((run / "config.json").read_text())["optim"]["batch_size"] == 16  # auto on a CPU
+    *_, last = [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if "loss_D" in r]
+    assert last["step"] == 2 and last["images_per_s"] == pytest.approx(16 * last["steps_per_s"])
+    assert resume_config(run).optim.batch == 16  # the run's number, whatever device resumes it
+    edited = json.loads((run / "config.json").read_text())
+    edited["optim"]["batch_size"] = "auto"  # a hand-written config is resolved too, never crashes the resume
+    (run / "config.json").write_text(json.dumps(edited))
+    assert resume_config(run).optim.batch == 16
+    with pytest.raises(GanforgeError, match=r"12 images, fewer than optim\.batch_size=16; add images or lower"):
+        ganforge.train("mnist-dcgan", run_dir=tmp_path / "few", overrides={**small, "data.limit": 12})
+    assert not (tmp_path / "few").exists()

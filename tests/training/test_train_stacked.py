@@ -95,12 +95,17 @@ def test_bench_fid_trains_for_the_budget_and_measures(tmp_path: Path, capsys: py
 
 def test_preset_changes_name_list_settings_as_overrides() -> None:
     from ganforge.bench.fid import preset_changes
-    from ganforge.config import load_preset
+    from ganforge.config import load_preset, resolve_auto
 
-    plain = json.loads(load_preset("mnist-dcgan").to_json())
+    plain = json.loads(resolve_auto(load_preset("mnist-dcgan"), "cpu").to_json())  # as a CPU run records it
     assert preset_changes(plain) == []  # config.json's lists equal the preset's empty tuples
+    # batch_size: auto is 16 on a CPU, 32 on a GPU: each is the preset where it trained, a change elsewhere
+    on_gpu = json.loads(resolve_auto(load_preset("mnist-dcgan"), "cuda").to_json())
+    assert preset_changes(on_gpu, "cuda") == [] and preset_changes(on_gpu, "cpu") == ["optim.batch_size=32"]
+    assert preset_changes(plain, "cuda") == ["optim.batch_size=16"]
     cfg = load_preset("mnist-dcgan", ["optim.lr_decay=step", "optim.lr_milestones=[100,200]", "train.steps=9"])
-    assert preset_changes(json.loads(cfg.to_json())) == ["optim.lr_decay=step", "optim.lr_milestones=[100,200]"]
+    recorded = json.loads(resolve_auto(cfg, "cpu").to_json())
+    assert preset_changes(recorded) == ["optim.lr_decay=step", "optim.lr_milestones=[100,200]"]
 
 
 def test_training_minutes_sums_logged_intervals_only(tmp_path: Path) -> None:
