@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from devices import describe, device_of, device_option, sync
@@ -126,12 +126,17 @@ def interleave(races: list[Race], args: argparse.Namespace, device: torch.device
             race.leg(args, device)
 
 
-# (step(i), the generator to judge, batch, training images)
-Contestant = tuple[Callable[[int], None], Callable[[], nn.Module], int, int]
+class Contestant(NamedTuple):
+    """What a race needs of a contestant."""
+
+    step: Callable[[int], None]  # trains step i
+    sampler: Callable[[], nn.Module]  # the generator to judge
+    batch: int
+    train_images: int  # the size of the training set it draws from
 
 
 def reference_contestant(loop: ReferenceLoop) -> Contestant:
-    return (lambda _: loop.step()), (lambda: loop.G), loop.batch, loop.train_images
+    return Contestant(lambda _: loop.step(), lambda: loop.G, loop.batch, loop.train_images)
 
 
 def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
@@ -145,7 +150,7 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.check_finite(i)
             trainer.pop_stats()
 
-    return step, (lambda: run.ema.shadow if run.ema is not None else run.G), cfg.optim.batch, len(run.array)
+    return Contestant(step, lambda: run.ema.shadow if run.ema is not None else run.G, cfg.optim.batch, len(run.array))
 
 
 BUILT_IN = ("reference", "ganforge-fp32", "ganforge")

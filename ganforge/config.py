@@ -142,10 +142,10 @@ class OptimConfig:
         return self.batch_size
 
 
-#: ``optim.batch_size: auto`` per device type. On a CPU the images per second barely depend on the batch (a DCGAN
-#: step at batch 16 processes 0.88-0.92x the images per second of batch 32), so the smaller batch's twice as many
-#: updates win: with the mnist-dcgan recipe it reached domain FD < 7 on 31k images against 48k and was first to it
-#: in every race on three CPUs, and its 10-minute Inception FID was lower at two seeds (docs/PERFORMANCE.md,
+#: ``optim.batch_size: auto`` per device type. On a CPU the images per second barely depend on the batch (in fp32 a
+#: DCGAN step at batch 16 processes 0.84-0.92x the images per second of batch 32), so the smaller batch's twice as
+#: many updates win: with the mnist-dcgan recipe it needed 27-33k images to domain FD < 7 against 43-61k, was first to
+#: it in every race on three CPUs, and its 10-minute Inception FID was lower at two seeds (docs/PERFORMANCE.md,
 #: docs/BENCHMARKS.md). On a GPU the step time hardly grows with the batch, so halving it would halve the images
 #: per second: there (and on any other device) 32.
 AUTO_BATCH_SIZE = {"cpu": 16}
