@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -294,6 +295,18 @@ def _cmd_list(what: str) -> int:
     return 0
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        return _cmd_train(args)
+    if args.command == "sample":
+        return _cmd_sample(args)
+    if args.command == "eval":
+        return _cmd_eval(args)
+    if args.command == "bench":
+        return _cmd_bench(args)
+    return _cmd_list(args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ganforge`` command; returns the exit code."""
     parser = _parser()
@@ -308,15 +321,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ganforge.training.loop import TrainingDiverged, TrainingInterrupted
 
     try:
-        if args.command == "train":
-            return _cmd_train(args)
-        if args.command == "sample":
-            return _cmd_sample(args)
-        if args.command == "eval":
-            return _cmd_eval(args)
-        if args.command == "bench":
-            return _cmd_bench(args)
-        return _cmd_list(args.command)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a reader that left shows here, not as an "Exception ignored" at exit
+        return code
+    except BrokenPipeError:  # `ganforge presets | head -3`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's own flush goes nowhere
+        return 141  # 128 + SIGPIPE, what a shell reports for a command whose reader left
     except TrainingInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
         return 130

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +116,15 @@ def test_options_are_never_abbreviated(capsys: pytest.CaptureFixture[str]) -> No
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2 and f"unrecognized arguments: {argv[2]}" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`ganforge presets | head -1`: the listing's reader has gone before it is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganforge", "presets"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the imports are done: the first write finds no reader
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell reports it
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err
