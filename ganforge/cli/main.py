@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import select
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -295,6 +296,16 @@ def _cmd_list(what: str) -> int:
     return 0
 
 
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports an error on its write end)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no file descriptor (captured output), no poll (Windows)
+        return False
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         return _cmd_train(args)
@@ -325,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a reader that left shows here, not as an "Exception ignored" at exit
         return code
     except BrokenPipeError:  # `ganforge presets | head -3`: the reader has what it wanted
+        if not _stdout_reader_gone():  # some other pipe or socket: a real error
+            raise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's own flush goes nowhere
         return 141  # 128 + SIGPIPE, what a shell reports for a command whose reader left
     except TrainingInterrupted as exc:

@@ -128,3 +128,14 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell reports it
     assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err
+
+
+def test_a_broken_pipe_elsewhere_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ganforge.cli.main as cli_main
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # e.g. a socket: stdout itself is fine
+
+    monkeypatch.setattr(cli_main, "_dispatch", broken)
+    with pytest.raises(BrokenPipeError):
+        main(["presets"])
