@@ -51,6 +51,7 @@ def cached_features(
     feats = _read(path, expected_rows)
     if feats is not None:
         return feats
+    warned = path.is_file()  # an unusable entry: _read has said so once
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path.with_suffix(".lock"))
     try:
@@ -59,7 +60,7 @@ def cached_features(
         log.warning("another process is computing the features of %s; waiting for it", path.name)
         lock.acquire()
     try:
-        feats = _read(path, expected_rows)  # what the process we waited for wrote
+        feats = _read(path, expected_rows, quiet=warned)  # what the process we waited for wrote
         if feats is not None:
             return feats
         feats32 = np.asarray(compute(), dtype=np.float32)
@@ -69,15 +70,17 @@ def cached_features(
         lock.release()
 
 
-def _read(path: Path, expected_rows: int | None) -> np.ndarray | None:
-    """The entry at ``path`` as float64, or None (with a warning if it exists but is unusable)."""
+def _read(path: Path, expected_rows: int | None, *, quiet: bool = False) -> np.ndarray | None:
+    """The entry at ``path`` as float64, or None (with a warning, unless ``quiet``, if it exists but is unusable)."""
     if not path.is_file():
         return None
     try:
         feats = np.load(path, allow_pickle=False)
         if feats.ndim == 2 and (expected_rows is None or feats.shape[0] == expected_rows):
             return feats.astype(np.float64)
-        log.warning("cached features %s have shape %s; recomputing", path, feats.shape)
+        if not quiet:
+            log.warning("cached features %s have shape %s; recomputing", path, feats.shape)
     except (OSError, ValueError) as exc:
-        log.warning("cannot read cached features %s (%s); recomputing", path, exc)
+        if not quiet:
+            log.warning("cannot read cached features %s (%s); recomputing", path, exc)
     return None

@@ -150,7 +150,7 @@ def test_fid_sanity_on_real_data_and_the_cache(monkeypatch: pytest.MonkeyPatch) 
         evaluate(ImageSet(changed, "changed", "mnist", real=True), test, ("fid",))
 
 
-def test_cache_survives_a_corrupt_entry(tmp_path: Path) -> None:
+def test_cache_survives_a_corrupt_entry(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     calls = []
 
     def compute() -> np.ndarray:
@@ -159,7 +159,10 @@ def test_cache_survives_a_corrupt_entry(tmp_path: Path) -> None:
 
     a = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
     (tmp_path / "k.npy").write_bytes(b"garbage")
-    b = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+    with caplog.at_level(logging.WARNING, logger=cache.__name__):
+        b = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
+    said = [r.getMessage().split(" (")[0] for r in caplog.records]
+    assert said == [f"cannot read cached features {tmp_path / 'k.npy'}"]  # once, not again under the lock
     c = cache.cached_features("k", compute, root=tmp_path, expected_rows=3)
     assert len(calls) == 2 and np.array_equal(a, b) and np.array_equal(b, c) and a.dtype == np.float64
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.lock", "k.npy"]  # no temporaries left
