@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ganforge.data.base import DatasetSource, ImageArray, LoadRequest
 from ganforge.data.transforms import check_target, convert_pil
@@ -44,6 +44,8 @@ def _decode(path: Path, resolution: int, channels: int) -> np.ndarray | Exceptio
     try:
         with Image.open(path) as image:
             image.load()
+            # Phone JPEGs are stored sideways with an EXIF Orientation tag: turn them upright before cropping.
+            ImageOps.exif_transpose(image, in_place=True)
             return convert_pil(image, resolution, channels)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return exc

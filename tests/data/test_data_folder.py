@@ -84,6 +84,21 @@ def test_non_square_images_are_center_cropped(tmp_path: Path) -> None:
     assert (loaded.images == np.array([0, 255, 0], dtype=np.uint8)).all()  # only the green middle remains
 
 
+def test_exif_orientation_is_applied_before_cropping(tmp_path: Path) -> None:
+    stored = np.zeros((20, 40), dtype=np.uint8)  # [H, W]: stored sideways, as a phone camera writes it
+    stored[:5] = 255  # white band along the stored top edge
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display -> the band shows on the right
+    Image.fromarray(stored).save(tmp_path / "a_phone.jpg", quality=95, exif=exif)
+    upright = Image.fromarray(stored).transpose(Image.Transpose.ROTATE_270)  # 90 degrees clockwise, by hand
+    Image.fromarray(np.asarray(upright)).save(tmp_path / "b_upright.jpg", quality=95)
+    loaded = load_dataset("folder", path=str(tmp_path), channels=1, resolution=20).images[..., 0].astype(int)
+    phone, by_hand = loaded
+    assert phone[:, 16:].mean() > 200 and phone[:, :14].mean() < 40  # upright: the band is on the right, ...
+    assert phone[:4, :14].mean() < 40  # ... not along the top (a center crop of the sideways image keeps it there)
+    assert np.abs(phone - by_hand).mean() < 4.0  # same as rotating by hand, up to JPEG error
+
+
 def test_grayscale_conversion_and_16_bit_images(tmp_path: Path) -> None:
     Image.fromarray(np.full((8, 8, 3), (200, 100, 50), dtype=np.uint8)).save(tmp_path / "a_rgb.png")
     Image.fromarray(np.full((8, 8), 65535 // 2, dtype=np.uint16)).save(tmp_path / "b_16bit.png")
