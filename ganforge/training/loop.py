@@ -151,6 +151,7 @@ def fit(
         save(start)  # a known-good state to roll back to
     deadline = time.monotonic() + cadence.max_minutes * 60 if cadence.max_minutes else None
     step = start
+    trainer.mark_finite(start)
     trainer.reset_clock()
     with _stop_on_signals() as stop_signal:
         while step < end:
@@ -168,6 +169,7 @@ def fit(
                 trainer.check_finite(step)
             except NonFiniteLossError as exc:
                 step = _recover(trainer, state, ckpt_dir, cadence, exc)
+                trainer.mark_finite(step)  # the next divergence's range starts at the restored step
                 continue
             if due_log:
                 metrics.on_log(step, trainer.pop_stats())

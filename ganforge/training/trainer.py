@@ -142,10 +142,16 @@ class Trainer:
     def check_finite(self, step: int) -> None:
         """Raises :class:`NonFiniteLossError` if any loss since the last check was not finite."""
         if not bool(self._finite):  # one sync per check, not per step
-            first = self._finite_since
             self._finite.fill_(True)
-            self._finite_since = step
-            raise NonFiniteLossError(first, step, [p.name for p in self.phases])
+            raise NonFiniteLossError(self._finite_since, step, [p.name for p in self.phases])
+        self._finite_since = step
+
+    def mark_finite(self, step: int) -> None:
+        """Records that the state at ``step`` is known finite: the start of training, or a rollback's target.
+
+        The next :class:`NonFiniteLossError` then names the range from ``step``, not from a step that was undone.
+        """
+        self._finite.fill_(True)
         self._finite_since = step
 
     def pop_stats(self) -> dict[str, float]:

@@ -113,6 +113,29 @@ def test_nonfinite_loss_rolls_back_with_lower_lr(tmp_path: Path, monkeypatch: py
         )
 
 
+def test_second_rollback_names_the_steps_since_the_restored_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    original = GANRecipe.g_loss
+    poisoned = {"times": 0}
+
+    def g_loss(self: GANRecipe, step: int, repeat: int):  # type: ignore[no-untyped-def]
+        loss, stats = original(self, step, repeat)
+        if step == 13 and poisoned["times"] < 2:  # diverges at 13, and again at 13 after rolling back to 10
+            poisoned["times"] += 1
+            return loss * float("nan"), stats
+        return loss, stats
+
+    monkeypatch.setattr(GANRecipe, "g_loss", g_loss)
+    overrides = {"train.steps": 20, "train.log_every": 5, "train.checkpoint_every": 10, "data.limit": 128}
+    with caplog.at_level("WARNING", logger="ganforge"):
+        ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides=overrides, progress=False)
+    rollbacks = [r.getMessage() for r in caplog.records if "rolled back to" in r.getMessage()]
+    assert len(rollbacks) == 2, rollbacks
+    for message in rollbacks:  # last check known finite: 10 (the checkpoint); first failing check: 15
+        assert "between steps 10 and 15: rolled back to step_0000010" in message, message
+
+
 #: 20 fp32 steps with checkpoints at 10 and 20: the runs of the learning-rate schedule tests.
 _SCHEDULE_RUN = {"train.steps": 20, "train.log_every": 5, "train.checkpoint_every": 10, "data.limit": 256,
                  "train.precision": "fp32"}  # fmt: skip
