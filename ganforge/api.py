@@ -24,7 +24,7 @@ from ganforge.config import RunConfig, check_resume_overrides, load_config_file,
 from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
-from ganforge.fileio import atomic_write_text
+from ganforge.fileio import atomic_write_text, check_creatable
 from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
@@ -74,8 +74,18 @@ def resolve_precision(name: str, device: torch.device) -> str:
 
 def resolve_config(cfg: RunConfig) -> RunConfig:
     """``cfg`` as a run on this machine trains it: the device-dependent ``auto`` settings fixed for the device that
-    ``train.device`` names here (``optim.batch_size: auto`` -> 16 on a CPU, 32 on a GPU). What ``config.json``
-    records and ``--dry-run`` prints."""
+    ``train.device`` names here (``optim.batch_size: auto`` -> 16 on a CPU, 32 on a GPU) and ``data.path`` made
+    absolute (a run resumes from any folder). What ``config.json`` records and ``--dry-run`` prints.
+
+    Raises:
+        ConfigError: For an unknown dataset, model or loss name (with "did you mean"), or a bad device.
+    """
+    DATASETS.get(cfg.data.name)  # the names a run would look up first, so that --dry-run checks them too
+    MODELS.get(cfg.model.name)
+    LOSSES.get(cfg.loss.name)
+    if cfg.data.path is not None:
+        absolute = str(Path(cfg.data.path).expanduser().absolute())
+        cfg = cfg.replace({"data.path": absolute}) if absolute != cfg.data.path else cfg
     return resolve_auto(cfg, resolve_device(cfg.train.device).type)
 
 
@@ -224,7 +234,8 @@ def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
 def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
     if run_dir is not None:
         path = Path(run_dir)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        check_creatable(path, "--run-dir", folder=True)
+        if path.is_dir() and any(path.iterdir()):
             raise GanforgeError(
                 f"run directory {path} already exists and is not empty; runs are never overwritten: "
                 f"choose another --run-dir, or continue it with --resume {path}"
@@ -242,7 +253,7 @@ def _run_info(run: _Run) -> dict[str, Any]:
     return {
         "dataset": run.array.name,
         "num_images": len(run.array),
-        "image_shape": [run.array.dim] if isinstance(run.array, PointArray) else list(run.array.images.shape[1:]),
+        "image_shape": _shape(run.array),
         "num_classes": run.array.num_classes,
         "device": str(run.device),
         "precision": run.trainer.precision,
@@ -337,7 +348,11 @@ def train(
     path = _new_run_dir(cfg, run_dir)
     array = _load_data(cfg)
     run = _assemble(cfg, array)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create the run directory {path}: {exc.strerror}; choose another --run-dir"
+        raise GanforgeError(msg) from None
     with run_lock(path):
         atomic_write_text(path / "config.json", cfg.to_json() + "\n")
         atomic_write_text(path / "run.json", json.dumps(_run_info(run), indent=2) + "\n")
@@ -359,6 +374,30 @@ def resume_config(
     return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
 
 
+def _check_same_data(run_dir: Path, array: ImageArray | PointArray, *, moved: bool) -> None:
+    """Raises unless ``array`` is the data the run in ``run_dir`` trained on, by the name, count and shape its
+    ``run.json`` records (for a ``data.path`` override, ``moved``: the count and shape; ``run.json`` then records
+    the new name)."""
+    info_path = run_dir / "run.json"
+    if not info_path.is_file():
+        return
+    info = json.loads(info_path.read_text())
+    now = {"dataset": array.name, "num_images": len(array), "image_shape": _shape(array)}
+    checked = ("num_images", "image_shape") if moved else ("dataset", "num_images", "image_shape")
+    if all(info.get(key, now[key]) == now[key] for key in checked):  # (keys an older run.json lacks pass)
+        if info.get("dataset", now["dataset"]) != now["dataset"]:  # moved: run.json says where they are now
+            atomic_write_text(info_path, json.dumps({**info, "dataset": now["dataset"]}, indent=2) + "\n")
+        return
+    before = f"{info.get('dataset')} ({info.get('num_images')} images of shape {info.get('image_shape')})"
+    after = f"{now['dataset']} ({now['num_images']} images of shape {now['image_shape']})"
+    hint = "" if moved else "; if the run's images moved, pass data.path=THEIR-FOLDER"
+    raise GanforgeError(f"{run_dir} trained on {before}, but its config now loads {after}{hint}")
+
+
+def _shape(array: ImageArray | PointArray) -> list[int]:
+    return [array.dim] if isinstance(array, PointArray) else list(array.images.shape[1:])
+
+
 def resume(
     run_dir: str | Path,
     *,
@@ -369,8 +408,8 @@ def resume(
     """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
 
     ``overrides`` may change only the cadence and budget keys of ``config.RESUME_OVERRIDES`` (e.g.
-    ``{"train.max_minutes": 30}``). The result is bitwise identical (on CPU) to an uninterrupted run with the same
-    config.
+    ``{"train.max_minutes": 30}``) and ``data.path`` (the run's images moved: their count and shape must match).
+    The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
     """
     path = Path(run_dir)
     cfg = resume_config(path, steps=steps, overrides=overrides)
@@ -380,6 +419,7 @@ def resume(
         if start > cfg.train.steps:
             raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
         array = _load_data(cfg)
+        _check_same_data(path, array, moved="data.path" in (overrides or {}))
         run = _assemble(cfg, array)
         run.state.restore(tensors, meta)
         atomic_write_text(path / "config.json", cfg.to_json() + "\n")

@@ -282,6 +282,7 @@ RESUME_OVERRIDES = (
     "train.checkpoint_every",
     "train.keep_checkpoints",
     "eval.every",  # evaluation draws from its own seeded generators, never from the training RNG (tested)
+    "data.path",  # the same images moved: a resume checks their count and shape against run.json
 )
 
 
@@ -312,6 +313,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
+_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
@@ -425,6 +427,10 @@ def validate(cfg: RunConfig) -> None:
     """Range checks that types alone cannot express."""
     batch = cfg.optim.batch_size
     checks: list[tuple[bool, str]] = [
+        (
+            bool(_PRESET_NAME.fullmatch(cfg.preset)),
+            f"preset {cfg.preset!r} must be a plain name (letters, digits, '.', '_', '-'): it names run directories",
+        ),
         (cfg.train.steps >= 1, "train.steps must be >= 1"),
         (batch == "auto" or batch >= 1, "optim.batch_size must be >= 1 (or auto)"),
         (cfg.optim.n_critic >= 1, "optim.n_critic must be >= 1"),

@@ -1,12 +1,86 @@
-"""Atomic file writes: a reader sees the old file or the whole new one, never a partial one."""
+"""Atomic file writes: a reader sees the old file or the whole new one, never a partial one.
+
+Temporary files and folders are created here rather than with :mod:`tempfile`, whose ``mkstemp`` /
+``mkdtemp`` make them private (0600 / 0700) whatever the umask; renamed into place, they would leave
+run files that other users (a shared TensorBoard, a web UI) cannot read. Ours get the mode a plain
+``open()`` / ``mkdir()`` gives: 0666 / 0777 less the umask, applied by the OS. Files written by a
+library that does the same as ``mkstemp`` (safetensors' ``save_file``) get :func:`new_file_mode`.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+from ganforge.errors import GanforgeError
+
+#: Random names tried before giving up (a clash needs the same 8 random hex digits).
+_TEMP_ATTEMPTS = 100
+
+
+def _umask() -> int:
+    """The process umask: from ``/proc`` on Linux (no side effect, follows later changes), else read once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):  # pragma: no cover - not Linux, or a kernel before 4.7
+        pass
+    return _umask_by_setting()  # pragma: no cover
+
+
+@functools.cache
+def _umask_by_setting() -> int:  # pragma: no cover - exercised where /proc has no Umask line
+    # os.umask can only be read by setting it, process-wide: 0o077 meanwhile makes a file that another
+    # thread creates in that instant private, never world-writable. Read once, hence cached.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """``0o666`` less the umask: the mode ``open()`` gives a new file (for :func:`os.chmod`)."""
+    return 0o666 & ~_umask()
+
+
+def _temp_name(directory: Path, prefix: str, suffix: str) -> Path:
+    return directory / f"{prefix}{secrets.token_hex(4)}{suffix}"
+
+
+def make_temp_file(directory: str | Path, *, prefix: str = "", suffix: str = "") -> tuple[int, Path]:
+    """Creates a new, empty file with a unique name in ``directory`` and returns its open fd and path.
+
+    Like :func:`tempfile.mkstemp`, but the mode is ``0o666 & ~umask`` (what ``open()`` gives), not ``0o600``.
+    The caller closes the fd and renames or removes the file.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(_TEMP_ATTEMPTS):
+        path = _temp_name(Path(directory), prefix, suffix)
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name {prefix}*{suffix} in {directory}; remove stale ones")
+
+
+def make_temp_dir(directory: str | Path, *, prefix: str = "") -> Path:
+    """Creates a new, empty folder with a unique name in ``directory`` and returns its path.
+
+    Like :func:`tempfile.mkdtemp`, but the mode is ``0o777 & ~umask`` (what ``mkdir()`` gives), not ``0o700``.
+    """
+    for _ in range(_TEMP_ATTEMPTS):
+        path = _temp_name(Path(directory), prefix, "")
+        try:
+            path.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary folder name {prefix}* in {directory}; remove stale ones")
 
 
 def fsync_dir(path: Path) -> None:
@@ -33,7 +107,7 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object], *, durab
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = make_temp_file(path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -42,7 +116,7 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object], *, durab
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     if durable:
         fsync_dir(path.parent)
@@ -52,3 +126,22 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object], *, durab
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Writes ``text`` (UTF-8) to ``path`` atomically and durably."""
     return atomic_write(path, lambda fh: fh.write(text.encode()), durable=True)
+
+
+def check_creatable(path: str | Path, option: str, *, folder: bool = False) -> None:
+    """Raises :class:`GanforgeError` where creating ``path`` (a file, or a ``folder``) would fail, so that a
+    command fails before its work rather than after it: a folder where the file goes, a file where the folder
+    goes, a file in the way of a parent folder, or no permission to write in the nearest existing folder."""
+    path = Path(path)
+    if path.is_dir() and not folder:
+        raise GanforgeError(f"{option} {path} is a folder; name a file (e.g. {path / 'out'}{path.suffix})")
+    if path.exists() and not path.is_dir() and folder:
+        raise GanforgeError(f"{option} {path} is a file; name a new folder")
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise GanforgeError(f"{option} {path}: {parent} is a file, so nothing can be made inside it; "
+                            f"choose another {option}")  # fmt: skip
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise GanforgeError(f"{option} {path}: no permission to write in {parent}; choose another {option}")

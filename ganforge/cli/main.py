@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ganforge.errors import GanforgeError
+from ganforge.fileio import check_creatable
 
 log = logging.getLogger("ganforge")
 #: ganforge.metrics.inception.VARIANTS and "auto" (listed here: the parser must not import torch).
@@ -152,8 +153,9 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--out must end in .png (grid) or .npz (arrays), got {args.out}")
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
-    if args.out.exists() and not args.overwrite:
+    if args.out.exists() and not args.out.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
+    check_creatable(args.out, "--out")
     G = load_generator(args.source, device=resolve_device(args.device, "--device"))
     images, labels = generate(G, args.n, seed=args.seed)
     points = images.ndim == 2  # a 2D point generator: float32 [N, D]
@@ -179,13 +181,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from ganforge.api import resolve_device
     from ganforge.fileio import atomic_write_text
-    from ganforge.metrics.evaluate import METRICS, evaluate, parse_metrics
+    from ganforge.metrics.evaluate import METRICS, NEIGHBOURS, evaluate, parse_metrics
     from ganforge.metrics.sources import load_source
 
     if args.n is not None and args.n < 2:
         raise GanforgeError(f"--n must be >= 2, got {args.n}")
-    if args.json is not None and args.json.exists() and not args.overwrite:
+    if args.seed < 0:
+        raise GanforgeError(f"--seed must be >= 0, got {args.seed}")
+    if args.json is not None and args.json.exists() and not args.json.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.json} exists; choose another --json or pass --overwrite")
+    if args.json is not None:
+        check_creatable(args.json, "--json")
     device = str(resolve_device(args.device, "--device"))
     source = load_source(args.source, n=args.n, seed=args.seed, device=device)
     if args.against is None:
@@ -198,6 +204,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         applies = {
             "domain": source.images.shape[1:] == (28, 28, 1) and dataset in ("mnist", "fashion-mnist"),
             "modes": source.images.shape[1:] == (28, 28, 3) and dataset == "stacked-mnist",
+            **{m: min(len(source.images), len(against.images)) > k for m, k in NEIGHBOURS.items()},
         }
         metrics = tuple(m for m in METRICS if applies.get(m, True))
     else:
@@ -239,6 +246,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--samples must be >= 2, got {args.samples}")
     if args.json is not None and args.json.exists():
         raise GanforgeError(f"{args.json} exists; choose a new --json file (results are never overwritten)")
+    if args.json is not None:
+        check_creatable(args.json, "--json")
+    if args.out.exists() and not args.out.is_dir():
+        raise GanforgeError(f"--out {args.out} is a file; name a new folder")
+    check_creatable(args.out, "--out", folder=True)
     results: list[object]
     if args.suite == "modes2d":
         from ganforge.bench.modes2d import modes2d_table, run_modes2d
@@ -322,8 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ganforge`` command; returns the exit code."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    # KEY=VALUE overrides may come after options (`train PRESET --steps 9 optim.lr_g=1e-4`).
-    stray = [e for e in extra if args.command != "train" or e.startswith("-") or "=" not in e]
+    # KEY=VALUE overrides may come after options (`train PRESET --steps 9 optim.lr_g=1e-4`, `bench ... --out D k=v`).
+    stray = [e for e in extra if args.command not in ("train", "bench") or e.startswith("-") or "=" not in e]
     if stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     if extra:

@@ -6,7 +6,6 @@ import hashlib
 import http.client
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ganforge.errors import DataError
+from ganforge.fileio import make_temp_file
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class _MirrorFailed(Exception):
 
 def _download_to(url: str, dest: Path, gz_md5: str, raw_md5: str | None, timeout: float) -> None:
     """Downloads ``url`` to a temporary file beside ``dest``, verifies it, then renames it into place."""
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    fd, tmp = make_temp_file(dest.parent, prefix=f".{dest.name}.", suffix=".part")  # umask-based mode
     try:
         received = 0
         request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})

@@ -30,6 +30,8 @@ from ganforge.metrics.sources import ImageSet
 
 METRICS = ("fid", "kid", "pr", "dc", "domain", "modes")
 INCEPTION_METRICS = ("fid", "kid", "pr", "dc")
+#: The k-th nearest neighbour each metric compares with: it needs more than k images on each side.
+NEIGHBOURS = {"pr": 3, "dc": 5}
 
 
 @dataclass
@@ -88,6 +90,15 @@ def evaluate(
 ) -> Report:
     """Computes ``metrics`` of ``source`` against ``against`` (the reference, usually real data)."""
     started = time.perf_counter()
+    fewest = min(len(source.images), len(against.images))
+    for metric in metrics:
+        if fewest <= NEIGHBOURS.get(metric, 0):
+            k = NEIGHBOURS[metric]
+            raise GanforgeError(
+                f"the {metric!r} metric compares each image with its k = {k} nearest neighbours, so it needs more "
+                f"than {k} images on each side, got {fewest}: measure more images (--n) or leave {metric!r} out of "
+                "--metrics"
+            )
     report = Report(source.name, against.name, len(source.images), len(against.images))
     report.protocol["seed"] = seed
     if "domain" in metrics:
@@ -135,10 +146,10 @@ def evaluate(
             report.values.update({"kid": kid.mean, "kid_std": kid.std})
             report.protocol["kid"] = {"subset_size": kid.subset_size, "subsets": kid.subsets}
         if "pr" in wanted:
-            p, r = precision_recall(fa, fs, k=3)
+            p, r = precision_recall(fa, fs, k=NEIGHBOURS["pr"])
             report.values.update({"precision": p, "recall": r})
         if "dc" in wanted:
-            d, c = density_coverage(fa, fs, k=5)
+            d, c = density_coverage(fa, fs, k=NEIGHBOURS["dc"])
             report.values.update({"density": d, "coverage": c})
     report.seconds = time.perf_counter() - started
     return report

@@ -4,13 +4,16 @@
   smaller than the split);
 - a run directory or a ``generator/`` directory: ``n`` images generated from seed ``seed`` (EMA generator);
 - a ``.npz`` file with uint8 ``images``;
-- a folder of images (any nesting), read at the size and channels of its first image.
+- a folder of images (any nesting), read at the size most of its images have (others center-cropped and resized
+  to it, as training reads a folder), in colour if any image is.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from PIL import Image
 from ganforge.data import DATASETS, load_dataset
 from ganforge.data.folder import list_images
 from ganforge.errors import GanforgeError
+
+log = logging.getLogger(__name__)
 
 #: Datasets whose splits are addressable as ``name:split`` (and that domain / mode metrics know).
 NAMED = ("mnist", "fashion-mnist", "stacked-mnist")
@@ -93,13 +98,35 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
 
         extra = json.loads((gen_dir / "config.json").read_text()).get("extra", {})
         images, _ = generate(load_generator(gen_dir, device=device), n or DEFAULT_GENERATED, seed=seed)
+        if images.ndim != 4:
+            raise GanforgeError(f"{path} generates 2D points, not images; measure it with "
+                                f"`ganforge bench modes2d --runs {path}`")  # fmt: skip
         return ImageSet(images, f"{path} (seed {seed})", _dataset_of(extra), real=False)
     files = list_images(path)
     if not files:
         raise GanforgeError(f"{path} holds no images (PNG/JPEG/BMP/WebP) and is not a run or generator/ directory")
-    with Image.open(files[0]) as first:
-        side, channels = first.size, (1 if first.mode in ("L", "I;16", "1") else 3)
-    if side[0] != side[1]:
-        raise GanforgeError(f"{files[0]} is {side[0]}x{side[1]}; image folders are measured as square images")
-    array = load_dataset("folder", path=str(path), resolution=side[0], channels=channels)
+    side, channels = _folder_format(path, files)
+    array = load_dataset("folder", path=str(path), resolution=side, channels=channels)
     return ImageSet(_subset(array.images, n, seed), str(path), None, real=True)
+
+
+def _folder_format(root: Path, files: list[Path]) -> tuple[int, int]:
+    """The side and channels a folder is measured at: the size most of its images have (the shorter side where
+    that is not square: others are center-cropped and resized, as training reads a folder), 3 channels if any
+    image is in colour. Reads the headers only; an unreadable file is left to the loader to name."""
+    sizes: Counter[tuple[int, int]] = Counter()
+    colour = False
+    for f in files:
+        try:
+            with Image.open(f) as image:
+                sizes[image.size] += 1
+                colour = colour or image.mode not in ("L", "LA", "I", "I;16", "1")
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            continue
+    if not sizes:
+        return 1, 1  # nothing readable: load_dataset names the first bad file
+    (w, h), count = sizes.most_common(1)[0]
+    if len(sizes) > 1 or w != h:
+        log.info("%d of %d images under %s are %dx%d; measuring all as %dx%d (center-cropped and resized)",
+                 count, sum(sizes.values()), root, w, h, min(w, h), min(w, h))  # fmt: skip
+    return min(w, h), 3 if colour else 1

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ganforge.errors import ConfigError, GanforgeError
-from ganforge.fileio import fsync_dir
+from ganforge.fileio import fsync_dir, make_temp_dir, new_file_mode
 from ganforge.models.family import MODELS, ModelFamily, module_config
 from ganforge.registry import UnknownNameError
 
@@ -82,13 +81,14 @@ def save_pretrained(
         if any(target.iterdir()) and not overwrite:
             raise GanforgeError(f"save_pretrained: {target} is not empty; pass overwrite=True to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = make_temp_dir(target.parent, prefix=f".{target.name}.tmp-")  # umask-based mode, readable like a mkdir
     try:
         with open(tmp / CONFIG_NAME, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         save_file(tensors, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
+        os.chmod(tmp / WEIGHTS_NAME, new_file_mode())  # save_file renames a private (0600) temporary into place
         fsync_dir(tmp / WEIGHTS_NAME)
         _move_into_place(tmp, target)
     except BaseException:

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
-from ganforge.fileio import atomic_write_text, fsync_dir
+from ganforge.fileio import atomic_write_text, fsync_dir, make_temp_dir, new_file_mode
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +71,10 @@ def save_checkpoint(
     final = directory / checkpoint_name(step)
     cpu = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     record = {"format_version": FORMAT_VERSION, "step": step, "digest": tensor_digest(cpu), **meta}
-    tmp = Path(tempfile.mkdtemp(dir=directory, prefix=f".tmp-{final.name}-"))
+    tmp = make_temp_dir(directory, prefix=f".tmp-{final.name}-")  # umask-based mode, readable like a mkdir
     try:
         save_file(cpu, str(tmp / STATE_FILE))
+        os.chmod(tmp / STATE_FILE, new_file_mode())  # save_file renames a private (0600) temporary into place
         with (tmp / META_FILE).open("w") as fh:
             json.dump(record, fh, indent=2)
             fh.flush()

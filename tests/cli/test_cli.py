@@ -47,6 +47,9 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["train", "mnist-dcgan", "optim.lr=1"], "Did you mean 'optim.lr_g'"),
         (["train", "mnist-dcgan", "loss.name=hnge", "--steps", "2"], "Did you mean 'hinge'"),
         (["train", "mnist-dcgan", "model.name=dcgn", "--steps", "2"], "Did you mean 'dcgan'"),
+        (["train", "mnist-dcgan", "model.name=dcgn", "--dry-run"], "Did you mean 'dcgan'"),  # a dry run checks too
+        (["train", "mnist-dcgan", "data.name=mnst", "--dry-run"], "Did you mean 'mnist'"),
+        (["train", "mnist-dcgan", "preset=../../escape", "--steps", "2"], "must be a plain name"),
         (["train", "mnist-dcgan", "train.precision=fp8"], "must be one of"),
         (["train", "mnist-dcgan", "--steps", "0"], "train.steps must be >= 1"),
         (["train", "folder-dcgan"], "path"),
@@ -63,6 +66,7 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["bench", "fid", "--seeds", "2", "--out", "o"], "fid trains one seed per preset: use --seed N"),
         (["bench", "fid", "--runs", "r", "--seed", "2", "--out", "o"], "measured with their own"),
         (["bench", "fid", "train.seed=1", "--presets", "mnist-dcgan", "--out", "o"], "use --seed 1"),
+        (["bench", "modes2d", "--out", "o", "--seeds", "1", "loss.nope=1"], "unknown config key 'loss.nope'"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(
@@ -81,6 +85,29 @@ def test_existing_run_dir_is_never_overwritten(tmp_path: Path, capsys: pytest.Ca
     assert main(["train", "mnist-dcgan", "--run-dir", str(run), "--steps", "2"]) == 2
     assert "already exists and is not empty" in capsys.readouterr().err
     assert os.listdir(run) == ["notes.txt"] and (run / "notes.txt").read_text() == "precious"
+
+
+def test_output_paths_are_checked_before_the_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where a folder must go (or the reverse) is an error before any training or measuring, not after."""
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "d.png").mkdir()
+    quick = ["--n", "10", "--metrics", "domain"]
+    cases = [
+        (["train", "mnist-mlp", "--run-dir", "afile/run", "--steps", "2"], "afile is a file, so nothing can be made"),
+        (["train", "mnist-mlp", "--run-dir", "afile", "--steps", "2"], "--run-dir afile is a file; name a new folder"),
+        (["eval", "mnist:test", *quick, "--json", "afile/x.json"], "afile is a file, so nothing can be made"),
+        (["eval", "mnist:test", *quick, "--json", "d.png", "--overwrite"], "--json d.png is a folder; name a file"),
+        (["sample", "no-such-run", "--out", "d.png", "--overwrite"], "--out d.png is a folder; name a file"),
+        (["sample", "no-such-run", "--out", "afile/g.png"], "afile is a file, so nothing can be made"),
+        (["bench", "modes2d", "--out", "afile", "--seeds", "1"], "--out afile is a file; name a new folder"),
+        (["bench", "modes2d", "--out", "o", "--seeds", "1", "--json", "afile/r.json"], "afile is a file"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err, (argv, err)
+    assert sorted(os.listdir(tmp_path)) == ["afile", "d.png"] and (tmp_path / "afile").read_text() == "mine"
+    assert os.listdir(tmp_path / "d.png") == []
 
 
 def test_sample_png_and_npz(tmp_path: Path) -> None:

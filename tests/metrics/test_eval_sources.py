@@ -73,6 +73,9 @@ def test_generated_source_is_reproducible_and_seeded(run_dir: Path) -> None:
         (["nowhere/at/all"], "does not exist"),
         (["mnist:test", "--metrics", "fid,bogus"], "unknown metric(s) bogus"),
         (["mnist:test", "--n", "1"], "--n must be >= 2"),
+        (["mnist:test", "--n", "10", "--seed", "-1", "--metrics", "domain"], "--seed must be >= 0"),
+        (["mnist:test", "--n", "3", "--metrics", "fid,pr"], "'pr' metric compares each image with its k = 3 nearest"),
+        (["mnist:test", "--n", "5", "--metrics", "dc"], "needs more than 5 images on each side, got 5"),
     ],
 )
 def test_errors_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,6 +100,31 @@ def test_empty_folder_wrong_size_and_unknown_domain(tmp_path: Path, capsys: pyte
     np.savez(tmp_path / "x.npz", images=np.zeros((4, 28, 28, 1), np.uint8))
     assert main(["eval", str(tmp_path / "x.npz"), "--against", str(tmp_path / "x.npz"), "--metrics", "domain"]) == 2
     assert "need MNIST or Fashion-MNIST" in capsys.readouterr().err
+
+
+def test_folder_of_mixed_sizes_is_read_at_the_common_size(tmp_path: Path) -> None:
+    """The size most images have decides, whatever the file order (the first file, 80x50, used to)."""
+    Image.fromarray(np.zeros((50, 80), np.uint8)).save(tmp_path / "a.png")
+    for i in range(2):
+        Image.fromarray(np.full((32, 32), 200, np.uint8)).save(tmp_path / f"b{i}.png")
+    gray = load_source(tmp_path)
+    assert gray.images.shape == (3, 32, 32, 1) and gray.images[1:].min() == 200
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "c.png")
+    assert load_source(tmp_path).images.shape == (4, 32, 32, 3)  # one colour image: all read in colour
+
+
+def test_too_few_images_leave_out_neighbour_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    images = load_dataset("mnist", "test").images
+    np.savez(tmp_path / "a.npz", images=images[:4])
+    np.savez(tmp_path / "b.npz", images=images[4:9])
+    report = eval_json(capsys, tmp_path, str(tmp_path / "a.npz"), "--against", str(tmp_path / "b.npz"))
+    assert set(report["metrics"]) == {"fid", "kid", "kid_std", "precision", "recall"}  # dc needs > 5 per side
+
+
+def test_a_point_run_is_not_an_image_source(tmp_path: Path) -> None:
+    run = ganforge.train("ring8-gan", run_dir=tmp_path / "ring", overrides={"train.steps": 5, "eval.every": 0})
+    with pytest.raises(GanforgeError, match="generates 2D points, not images; measure it with `ganforge bench modes2d"):
+        load_source(run, n=16)
 
 
 def test_existing_json_is_not_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

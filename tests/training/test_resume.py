@@ -7,9 +7,14 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
+import pytest
 import torch
 from safetensors.torch import load_file
 
+import ganforge
+from ganforge.data import load_dataset
+from ganforge.errors import DataError, GanforgeError
 from ganforge.training import checkpoint as ckpt
 
 from .conftest import TINY, cli, latest_step, start, wait_for_step
@@ -131,3 +136,41 @@ def test_a_run_dir_trains_in_one_process_at_a_time(tmp_path: Path) -> None:
     # SIGKILL releases the lock with the process: resuming now works.
     done = cli("train", "--resume", str(run_dir), "--steps", str(latest_step(run_dir) + 2), "--no-progress")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_relative_data_path_resumes_from_any_folder_and_moved_images_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images = load_dataset("mnist", "test").images
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    np.savez("digits.npz", images=images[:256])
+    overrides = {"data.name": "npz", "data.path": "digits.npz", "train.steps": 4, "train.checkpoint_every": 2}
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "run", overrides={**overrides, "eval.every": 0})
+    assert json.loads((run / "config.json").read_text())["data"]["path"] == str(work / "digits.npz")
+    monkeypatch.chdir(tmp_path)  # another folder: the recorded path is absolute
+    ganforge.resume(run, steps=6)
+    assert latest_step(run) == 6
+    (work / "digits.npz").rename(tmp_path / "moved.npz")  # the images moved: say where
+    with pytest.raises(DataError, match=r"digits\.npz"):
+        ganforge.resume(run, steps=8)
+    ganforge.resume(run, steps=8, overrides={"data.path": "moved.npz"})
+    assert latest_step(run) == 8 and json.loads((run / "config.json").read_text())["data"]["path"] == str(
+        tmp_path / "moved.npz"
+    )
+    assert json.loads((run / "run.json").read_text())["dataset"] == f"npz:{tmp_path / 'moved.npz'}"
+    np.savez(tmp_path / "other.npz", images=images[:300])  # other images are refused, by count or by name
+    with pytest.raises(GanforgeError, match=r"trained on npz:.*moved\.npz \(256 images .* now loads .*300 images"):
+        ganforge.resume(run, steps=10, overrides={"data.path": str(tmp_path / "other.npz")})
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["data"]["path"] = "moved.npz"  # as runs before this fix recorded it: relative to where they started
+    (run / "config.json").write_text(json.dumps(cfg))
+    np.savez(work / "moved.npz", images=images[256:512])  # same count and shape, other digits, another folder
+    monkeypatch.chdir(work)
+    with pytest.raises(GanforgeError, match=r"if the run's images moved, pass data\.path="):
+        ganforge.resume(run, steps=10)  # from `work` the relative path finds the wrong images
+    monkeypatch.chdir(tmp_path)
+    ganforge.resume(run, steps=10)  # from where it started it finds its own, and records them absolutely
+    assert latest_step(run) == 10
+    assert json.loads((run / "config.json").read_text())["data"]["path"] == str(tmp_path / "moved.npz")
