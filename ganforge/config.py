@@ -325,7 +325,7 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
             options = list(node) if isinstance(node, dict) else []
             close = difflib.get_close_matches(part, options, n=1, cutoff=0.5)
             prefix = ".".join(parts[:i])
-            hint = f" Did you mean {'.'.join([*parts[:i], close[0]])!r}?" if close else ""
+            hint = f" Did you mean {'.'.join([*parts[:i], close[0], *parts[i + 1 :]])!r}?" if close else ""
             where = f" in section {prefix!r}" if prefix else ""
             raise ConfigError(f"unknown config key {key!r}{where}.{hint} Known: {', '.join(options)}.")
         if i == len(parts) - 1:

@@ -48,7 +48,7 @@ def test_overrides_are_typed() -> None:
     ("override", "message"),
     [
         ("optim.lr=1e-4", "Did you mean 'optim.lr_g'"),
-        ("optimm.lr_g=1e-4", "Did you mean 'optim'"),
+        ("optimm.lr_g=1e-4", "Did you mean 'optim.lr_g'"),  # the whole key, not just the section
         ("train.precision=fp16", "must be one of 'auto', 'fp32', 'bf16'"),
         ("train.steps=0", "train.steps must be >= 1"),
         ("model.spectral_norm=maybe", "true or false"),

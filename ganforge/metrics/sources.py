@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 
 from ganforge.data import DATASETS, load_dataset
-from ganforge.data.folder import list_images
-from ganforge.errors import GanforgeError
+from ganforge.data.folder import SKIP_BAD_HINT, list_images
+from ganforge.errors import DataError, GanforgeError
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,10 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
     if not files:
         raise GanforgeError(f"{path} holds no images (PNG/JPEG/BMP/WebP) and is not a run or generator/ directory")
     side, channels = _folder_format(path, files)
-    array = load_dataset("folder", path=str(path), resolution=side, channels=channels)
+    try:
+        array = load_dataset("folder", path=str(path), resolution=side, channels=channels)
+    except DataError as exc:  # its advice is for training runs: eval measures every image it is given
+        raise DataError(str(exc).replace(SKIP_BAD_HINT, " (eval measures every image in the folder)")) from None
     return ImageSet(_subset(array.images, n, seed), str(path), None, real=True)
 
 

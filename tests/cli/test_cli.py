@@ -25,7 +25,9 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "mnist-dcgan" in out and "folder-dcgan" in out
     assert main(["models"]) == 0
-    assert {"mlp", "dcgan", "resnet"} <= {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    models = capsys.readouterr().out.splitlines()
+    assert {"mlp", "dcgan", "resnet"} <= {line.split()[0] for line in models}
+    assert any(line.startswith("toy") and "[2D points]" in line for line in models)
     assert main(["losses"]) == 0
     names = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
     assert names == {"minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"}

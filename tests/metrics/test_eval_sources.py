@@ -10,7 +10,7 @@ from PIL import Image
 import ganforge
 from ganforge.cli.main import main
 from ganforge.data import load_dataset
-from ganforge.errors import GanforgeError
+from ganforge.errors import DataError, GanforgeError
 from ganforge.metrics.sources import load_source
 
 
@@ -111,6 +111,10 @@ def test_folder_of_mixed_sizes_is_read_at_the_common_size(tmp_path: Path) -> Non
     assert gray.images.shape == (3, 32, 32, 1) and gray.images[1:].min() == 200
     Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "c.png")
     assert load_source(tmp_path).images.shape == (4, 32, 32, 3)  # one colour image: all read in colour
+    (tmp_path / "d.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match=r"d\.png") as info:
+        load_source(tmp_path)
+    assert "eval measures every image" in str(info.value) and "skip_bad" not in str(info.value)  # no training advice
 
 
 def test_too_few_images_leave_out_neighbour_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
