@@ -20,7 +20,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganforge.config import RunConfig, check_resume_overrides, load_config_file, load_preset, resolve_auto
+from ganforge.config import (
+    RunConfig,
+    check_resume_overrides,
+    load_config_file,
+    load_preset,
+    parse_overrides,
+    resolve_auto,
+)
 from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
@@ -361,15 +368,16 @@ def train(
 
 
 def resume_config(
-    run_dir: str | Path, *, steps: int | None = None, overrides: dict[str, Any] | None = None
+    run_dir: str | Path, *, steps: int | None = None, overrides: list[str] | dict[str, Any] | None = None
 ) -> RunConfig:
     """The config a resume of ``run_dir`` trains with: the run's own, with ``steps`` and the budget / cadence
     ``overrides`` of ``config.RESUME_OVERRIDES`` (anything else raises :class:`ConfigError`)."""
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
-    check_resume_overrides(overrides or {})
-    changes = {**(overrides or {}), **({"train.steps": steps} if steps is not None else {})}
+    overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
+    check_resume_overrides(overrides)
+    changes = {**overrides, **({"train.steps": steps} if steps is not None else {})}
     cfg = load_config_file(path / "config.json")
     return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
 
@@ -402,7 +410,7 @@ def resume(
     run_dir: str | Path,
     *,
     steps: int | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: list[str] | dict[str, Any] | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
@@ -412,6 +420,7 @@ def resume(
     The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
     """
     path = Path(run_dir)
+    overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     cfg = resume_config(path, steps=steps, overrides=overrides)
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
         tensors, meta, ckpt_path = load_latest(path / "checkpoints")
@@ -419,7 +428,7 @@ def resume(
         if start > cfg.train.steps:
             raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
         array = _load_data(cfg)
-        _check_same_data(path, array, moved="data.path" in (overrides or {}))
+        _check_same_data(path, array, moved="data.path" in overrides)
         run = _assemble(cfg, array)
         run.state.restore(tensors, meta)
         atomic_write_text(path / "config.json", cfg.to_json() + "\n")

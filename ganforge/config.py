@@ -227,7 +227,8 @@ class EvalConfig:
             ``inception_samples > 0``.
         samples: Generated images for the domain metrics (fixed latents).
         inception_samples: Also Inception FID on this many generated vs as many reference images
-            (the test split, or the training images for folders / npz); 0 = off (slow on a CPU).
+            (a seeded random subset of the test split, or of the training images for folders / npz, drawn as
+            ``ganforge eval --n`` draws); 0 = off (slow on a CPU).
         best_metric: Keep a copy of the checkpoint with the lowest value of this metric in ``RUN/best/``
             (``domain_fd`` or ``fid``; ``reverse_kl`` for 2D points; ``mode_kl`` for Stacked MNIST; ``none`` = no
             best copy).
@@ -292,7 +293,8 @@ def check_resume_overrides(overrides: dict[str, Any]) -> None:
         if key not in RESUME_OVERRIDES:
             raise ConfigError(
                 f"--resume cannot change {key}: a resumed run keeps the config it was trained with; "
-                f"it may change only {', '.join(RESUME_OVERRIDES)} (and --steps). Start a new run for other changes"
+                f"it may change only {', '.join(RESUME_OVERRIDES)} (and --steps, steps= in Python). "
+                "Start a new run for other changes"
             )
 
 

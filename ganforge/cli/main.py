@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("source", help="what to measure")
     e.add_argument("--against", metavar="REF", help="reference (default: the source dataset's test split)")
     e.add_argument("--metrics", default=None, help="comma list of fid,kid,pr,dc,domain,modes (default: all that apply)")
-    e.add_argument("--n", type=int, default=None, help="images per side (generated: default 10000; real: all)")
+    e.add_argument("--n", type=int, default=None, help="images of SOURCE (generated: default 10000; real: a seeded "
+                   "subset, default all); REF is measured whole")  # fmt: skip
     e.add_argument("--seed", type=int, default=0, help="latent / subset seed")
     e.add_argument("--json", type=Path, help="write numbers + protocol here (must not exist unless --overwrite)")
     e.add_argument(

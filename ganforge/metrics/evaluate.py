@@ -14,6 +14,7 @@ Metric names (``--metrics``):
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.kid import kernel_distance
 from ganforge.metrics.prdc import density_coverage, precision_recall
 from ganforge.metrics.sources import ImageSet
+
+log = logging.getLogger(__name__)
 
 METRICS = ("fid", "kid", "pr", "dc", "domain", "modes")
 INCEPTION_METRICS = ("fid", "kid", "pr", "dc")
@@ -115,7 +118,7 @@ def evaluate(
                                 f"images of shape {list(source.images.shape[1:])}")  # fmt: skip
         sm = stacked_mode_metrics(source.images)
         report.values.update(
-            {"modes_covered": sm.modes_covered, "mode_kl": sm.kl, "mode_confidence": sm.mean_confidence}
+            {"modes_covered": sm.modes_covered, "mode_kl": sm.kl, "mean_confidence": sm.mean_confidence}
         )
         report.protocol["modes"] = {"dataset": "stacked-mnist", "per_channel": domain.protocol("mnist")}
     wanted = [m for m in metrics if m in INCEPTION_METRICS]
@@ -139,6 +142,10 @@ def evaluate(
             return cached_features(key, lambda: extractor(s.images), expected_rows=len(s.images))
 
         fs, fa = features(source), features(against)
+        if "fid" in wanted and min(len(fs), len(fa)) <= fs.shape[1]:
+            log.warning("FID from %d images: no more than the %d feature dimensions, so the covariances are singular "
+                        "and FID is biased upwards; compare it only with FIDs of the same image counts (the "
+                        "published ones use 10,000 or 50,000)", min(len(fs), len(fa)), fs.shape[1])  # fmt: skip
         if "fid" in wanted:
             report.values["fid"] = frechet_distance(GaussianStats.of(fs), GaussianStats.of(fa))
         if "kid" in wanted:

@@ -30,6 +30,8 @@ class GaussianStats:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or x.shape[0] < 2:
             raise ValueError(f"need features [N >= 2, D], got shape {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{int((~np.isfinite(x)).any(axis=1).sum())} of {len(x)} feature rows hold NaN or inf")
         return cls(mu=x.mean(axis=0), sigma=np.cov(x, rowvar=False), n=x.shape[0])
 
 

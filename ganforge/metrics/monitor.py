@@ -16,6 +16,7 @@ from ganforge.data import ImageArray
 from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
 from ganforge.metrics.frechet import GaussianStats, frechet_distance
 from ganforge.metrics.modes2d import mode_metrics
+from ganforge.metrics.sources import random_subset
 from ganforge.metrics.stacked import stacked_mode_metrics
 from ganforge.sampling.generate import generate
 
@@ -61,7 +62,7 @@ class GeneratorMonitor:
 
                 self._extractor = InceptionFeatures("auto")
             if self._inception_ref is None:
-                ref = self.reference.images[: self.inception_samples]
+                ref = random_subset(self.reference.images, self.inception_samples, seed=0)  # as `eval --n` draws
                 self._inception_ref = GaussianStats.of(self._extractor(ref))
             fake = GaussianStats.of(self._extractor(images[: self.inception_samples]))
             values["fid"] = frechet_distance(fake, self._inception_ref)

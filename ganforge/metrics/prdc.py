@@ -14,41 +14,57 @@ The papers' defaults: k = 3 for precision / recall, k = 5 for density / coverage
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
+#: Rows of a distance block, ``CHUNK x N`` float64: 80 MB against N = 10k images, 400 MB against 50k.
+CHUNK = 1024
 
-def pairwise_distances(a: np.ndarray, b: np.ndarray, chunk: int = 2048) -> np.ndarray:
-    """Euclidean distances ``[N, M]`` (float64), computed in row chunks to bound memory."""
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances ``[N, M]`` (float64). For small sets and tests: the metrics below use :func:`_blocks`."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.concatenate([block for _, block in _blocks(a, b)]) if len(a) else np.empty((0, len(b)))
+
+
+def _blocks(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, distances from a[start : start + chunk] to every row of b)``, one row block at a time: the
+    metrics never hold the whole ``[N, M]`` matrix (10 GB at 50k x 50k)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     b2 = (b * b).sum(axis=1)
-    out = np.empty((a.shape[0], b.shape[0]))
     for start in range(0, a.shape[0], chunk):
         x = a[start : start + chunk]
         d2 = (x * x).sum(axis=1)[:, None] + b2[None, :] - 2.0 * x @ b.T
-        out[start : start + chunk] = np.sqrt(np.clip(d2, 0.0, None))
-    return out
+        yield start, np.sqrt(np.clip(d2, 0.0, None, out=d2), out=d2)
 
 
-def knn_radii(features: np.ndarray, k: int) -> np.ndarray:
+def knn_radii(features: np.ndarray, k: int, chunk: int = CHUNK) -> np.ndarray:
     """Distance from each sample to its k-th nearest neighbour in the same set (itself excluded)."""
     if features.shape[0] <= k:
         raise ValueError(f"need more than k={k} samples, got {features.shape[0]}")
-    d = pairwise_distances(features, features)
-    np.fill_diagonal(d, np.inf)  # exclude the sample itself, even where duplicates exist
-    return np.partition(d, k - 1, axis=1)[:, k - 1]
+    radii = np.empty(features.shape[0])
+    for start, d in _blocks(features, features, chunk):
+        rows = np.arange(d.shape[0])
+        d[rows, start + rows] = np.inf  # exclude the sample itself, even where duplicates exist
+        radii[start : start + d.shape[0]] = np.partition(d, k - 1, axis=1)[:, k - 1]
+    return radii
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[float, float]:
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3, chunk: int = CHUNK) -> tuple[float, float]:
     """Improved precision and recall of ``fake [M, d]`` against ``real [N, d]``."""
-    d = pairwise_distances(real, fake)  # [N, M]
-    precision = float((d <= knn_radii(real, k)[:, None]).any(axis=0).mean())
-    recall = float((d <= knn_radii(fake, k)[None, :]).any(axis=1).mean())
-    return precision, recall
+    real_radii, fake_radii = knn_radii(real, k, chunk), knn_radii(fake, k, chunk)
+    in_real = sum(int((d <= real_radii[None, :]).any(axis=1).sum()) for _, d in _blocks(fake, real, chunk))
+    in_fake = sum(int((d <= fake_radii[None, :]).any(axis=1).sum()) for _, d in _blocks(real, fake, chunk))
+    return in_real / len(fake), in_fake / len(real)
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, chunk: int = CHUNK) -> tuple[float, float]:
     """Density and coverage of ``fake [M, d]`` against ``real [N, d]``."""
-    inside = pairwise_distances(real, fake) <= knn_radii(real, k)[:, None]  # [N, M]
-    density = float(inside.sum() / (k * fake.shape[0]))
-    coverage = float(inside.any(axis=1).mean())
-    return density, coverage
+    radii = knn_radii(real, k, chunk)
+    balls, covered = 0, 0  # fake samples inside real balls (with multiplicity); real balls holding any
+    for start, d in _blocks(real, fake, chunk):
+        inside = d <= radii[start : start + d.shape[0], None]  # [chunk of real, M]
+        balls += int(inside.sum())
+        covered += int(inside.any(axis=1).sum())
+    return balls / (k * len(fake)), covered / len(real)

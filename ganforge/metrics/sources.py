@@ -47,7 +47,8 @@ class ImageSet:
         return h.hexdigest()
 
 
-def _subset(images: np.ndarray, n: int | None, seed: int) -> np.ndarray:
+def random_subset(images: np.ndarray, n: int | None, seed: int) -> np.ndarray:
+    """``n`` of ``images`` drawn without replacement by ``seed``, in their order (all of them for ``None`` or more)."""
     if n is None or n >= len(images):
         return images
     idx = np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))
@@ -81,7 +82,7 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         if split not in source.splits:
             raise GanforgeError(f"{text!r}: dataset {name!r} has no split {split!r}; use {', '.join(source.splits)}")
         array = load_dataset(name, split)
-        return ImageSet(_subset(array.images, n, seed), text, name, real=True)
+        return ImageSet(random_subset(array.images, n, seed), text, name, real=True)
     path = Path(text)
     if not path.exists():
         raise GanforgeError(f"{path} does not exist; SOURCE is a dataset split (mnist:test), folder, .npz or run")
@@ -89,7 +90,7 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         if path.suffix.lower() != ".npz":
             raise GanforgeError(f"{path}: a file SOURCE must be a .npz with uint8 'images'")
         array = load_dataset("npz", path=str(path))
-        return ImageSet(_subset(array.images, n, seed), str(path), None, real=True)
+        return ImageSet(random_subset(array.images, n, seed), str(path), None, real=True)
     from ganforge.models.io import complete_model_dir
 
     gen_dir = complete_model_dir(path / "generator") or complete_model_dir(path)
@@ -110,7 +111,7 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         array = load_dataset("folder", path=str(path), resolution=side, channels=channels)
     except DataError as exc:  # its advice is for training runs: eval measures every image it is given
         raise DataError(str(exc).replace(SKIP_BAD_HINT, " (eval measures every image in the folder)")) from None
-    return ImageSet(_subset(array.images, n, seed), str(path), None, real=True)
+    return ImageSet(random_subset(array.images, n, seed), str(path), None, real=True)
 
 
 def _folder_format(root: Path, files: list[Path]) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ def latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
 
 
 def class_labels(n: int, num_classes: int) -> torch.Tensor:
-    """``[n]`` labels cycling through the classes (row ``i`` of a 10-wide grid is class ``i``)."""
+    """``[n]`` labels cycling through the classes (column ``i`` of a 10-wide grid is class ``i``)."""
     return torch.arange(n) % num_classes
 
 
@@ -30,7 +31,7 @@ def generate(
     n: int,
     *,
     seed: int = 0,
-    labels: torch.Tensor | None = None,
+    labels: torch.Tensor | np.ndarray | Sequence[int] | None = None,
     batch_size: int = 500,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Generates ``n`` images as uint8 ``[n, H, W, C]`` (and their labels if conditional).
@@ -41,17 +42,28 @@ def generate(
         generator: A ganforge generator (``config`` holds ``z_dim`` and ``num_classes``).
         n: Number of images.
         seed: Latent seed; the same seed gives the same images.
-        labels: ``[n]`` class labels for a conditional generator; ``None`` = cycle through classes.
+        labels: ``[n]`` class labels for a conditional generator (a tensor, array or list of ints, e.g. the labels
+            this function returned); ``None`` = cycle through the classes.
         batch_size: Images per forward pass.
     """
     if n < 1:
         raise GanforgeError(f"number of images must be >= 1, got {n}")
+    if batch_size < 1:
+        raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
     cfg = module_config(generator)
     num_classes = int(cfg.get("num_classes", 0))
-    if num_classes and labels is None:
+    if labels is not None:
+        if not num_classes:
+            raise GanforgeError("labels are only for a conditional generator (model.conditional=true)")
+        labels = torch.as_tensor(np.asarray(labels))
+        if labels.shape != (n,) or labels.is_floating_point() or labels.is_complex():
+            raise GanforgeError(f"labels must be {n} integers, one per image; got {labels.dtype} {list(labels.shape)}")
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= num_classes:
+            raise GanforgeError(f"labels must be class numbers 0..{num_classes - 1}, got {low}..{high}")
+        labels = labels.long()
+    elif num_classes:
         labels = class_labels(n, num_classes)
-    if labels is not None and (labels.shape != (n,) or not num_classes):
-        raise GanforgeError("labels must be [n] and only given to a conditional generator")
     device = next(generator.parameters()).device
     was_training = generator.training
     generator.eval()

@@ -161,12 +161,21 @@ class SampleGrid:
         return path, grid
 
 
+#: The in-training evaluation metrics ``loss_curves.png`` draws in its third panel, with their legends.
+EVAL_CURVES = (
+    ("eval_domain_fd", "domain FD"),
+    ("eval_fid", "Inception FID"),
+    ("eval_mode_kl", "mode KL (Stacked MNIST)"),
+    ("eval_reverse_kl", "reverse KL (2D modes)"),
+)
+
+
 def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
     """Writes ``loss_curves.png``: G/D losses, D accuracy on real and fake, and eval distances vs step."""
     rows = [r for r in records if "loss_D" in r or "loss_G" in r]
     if not rows:
         return None
-    evals = [r for r in records if "eval_domain_fd" in r or "eval_fid" in r]
+    evals = [r for r in records if any(key in r for key, _ in EVAL_CURVES)]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,12 +202,13 @@ def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
     ax2.grid(alpha=0.3)
     if evals:
         ax3 = axes[2]
-        for key, label in (("eval_domain_fd", "domain FD"), ("eval_fid", "Inception FID")):
+        for key, label in EVAL_CURVES:
             points = [(r["step"], r[key]) for r in evals if key in r]
             if points:
-                ax3.plot(*zip(*points, strict=True), marker="o", ms=3, label=label)
+                steps_, values = zip(*points, strict=True)  # an infinite reverse KL (a mode never hit) shows as a gap
+                ax3.plot(steps_, [v if 0 < v < math.inf else math.nan for v in values], marker="o", ms=3, label=label)
         ax3.set_yscale("log")
-        ax3.set_ylabel("distance to real data")
+        ax3.set_ylabel("distance to real data (lower is better)")
         ax3.legend()
         ax3.grid(alpha=0.3, which="both")
     axes[-1].set_xlabel("step")

@@ -157,7 +157,7 @@ def test_eval_modes_on_stacked_mnist(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["eval", "stacked-mnist:test", "--n", "2000", "--metrics", "modes", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert 800 < report["metrics"]["modes_covered"] <= 1000  # 2,000 real stacks: ~865 distinct modes expected
-    assert report["metrics"]["mode_confidence"] > 0.9 and report["protocol"]["modes"]["dataset"] == "stacked-mnist"
+    assert report["metrics"]["mean_confidence"] > 0.9 and report["protocol"]["modes"]["dataset"] == "stacked-mnist"
     assert main(["eval", "mnist:test", "--n", "10", "--metrics", "modes"]) == 2
     assert "28x28 RGB" in capsys.readouterr().err
     assert main(["eval", "stacked-mnist:test", "--n", "10", "--metrics", "domain"]) == 2

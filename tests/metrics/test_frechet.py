@@ -58,3 +58,7 @@ def test_stats_validate_shapes() -> None:
         GaussianStats.of(np.zeros((1, 4)))
     with pytest.raises(ValueError, match="feature sizes differ"):
         frechet_distance(GaussianStats.of(np.ones((3, 2)) + np.eye(3, 2)), GaussianStats.of(np.eye(3)))
+    bad = np.random.default_rng(0).normal(size=(5, 3))
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match="1 of 5 feature rows hold NaN or inf"):
+        GaussianStats.of(bad)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ganforge.data import load_dataset
 from ganforge.errors import GanforgeError
@@ -30,6 +31,28 @@ def test_preprocess_follows_the_protocol() -> None:
     assert torch.equal(inception.preprocess(rgb), expected)  # 299 px input: no resampling at all
     with pytest.raises(GanforgeError, match="uint8 images"):
         inception.preprocess(np.zeros((1, 28, 28, 2), np.uint8))
+
+
+def test_resize_is_tf1_resize_bilinear() -> None:
+    """The TF graph's ResizeBilinear (TF1, no half-pixel centres): output pixel i reads source i * in / out."""
+    m = inception.tf1_resize_matrix(4, 8).numpy()
+    expected = np.zeros((8, 4))
+    for i, (lo, frac) in enumerate([(0, 0), (0, 0.5), (1, 0), (1, 0.5), (2, 0), (2, 0.5), (3, 0), (3, 0.5)]):
+        expected[i, lo] += 1 - frac
+        expected[i, min(lo + 1, 3)] += frac  # past the last pixel: the last pixel
+    assert np.array_equal(m, expected)
+    image = np.random.default_rng(1).integers(0, 256, (1, 23, 17, 1), dtype=np.uint8)
+    got = inception.preprocess(image)[0, 0].double().numpy() * 128 + 128
+    a = image[0, :, :, 0].astype(np.float64)
+    sy, sx = np.arange(299) * 23 / 299, np.arange(299) * 17 / 299  # the op's loop, written out
+    y0, x0 = np.floor(sy).astype(int), np.floor(sx).astype(int)
+    y1, x1 = np.minimum(y0 + 1, 22), np.minimum(x0 + 1, 16)
+    fy, fx = (sy - y0)[:, None], (sx - x0)[None, :]
+    top = a[y0][:, x0] + (a[y0][:, x1] - a[y0][:, x0]) * fx
+    bottom = a[y1][:, x0] + (a[y1][:, x1] - a[y1][:, x0]) * fx
+    assert np.abs(got - (top + (bottom - top) * fy)).max() < 1e-3
+    half_pixel = F.interpolate(torch.from_numpy(image).permute(0, 3, 1, 2).float(), size=(299, 299), mode="bilinear")
+    assert np.abs(got - half_pixel[0, 0].numpy()).max() > 50  # not F.interpolate's half-pixel centres
 
 
 def test_missing_package_and_bad_checksum_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,7 @@
 """KID, precision/recall and density/coverage against naive computations and known-by-construction sets."""
 
 import itertools
+import logging
 
 import numpy as np
 import pytest
@@ -39,14 +40,38 @@ def test_kid_same_distribution_is_near_zero_and_shift_is_positive() -> None:
     assert kernel_distance(a, a[:100], subset_size=1000, subsets=2).subset_size == 100  # capped
 
 
+def test_kid_says_when_its_std_is_empty(caplog: pytest.LogCaptureFixture) -> None:
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(200, 8)), rng.normal(size=(200, 8))
+    with caplog.at_level(logging.WARNING, logger="ganforge.metrics.kid"):
+        whole = kernel_distance(a, b, subsets=10)  # subsets of 1,000 capped at 200: the whole sets every time
+    assert whole.subset_size == 200 and whole.std < 1e-12 and "kid_std is 0" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ganforge.metrics.kid"):
+        part = kernel_distance(a, b, subset_size=100, subsets=10)
+    assert part.std > 1e-4 and caplog.text == ""
+
+
 def test_pairwise_distances_and_radii() -> None:
     rng = np.random.default_rng(2)
     a, b = rng.normal(size=(7, 3)), rng.normal(size=(5, 3))
     naive = np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1))
-    np.testing.assert_allclose(pairwise_distances(a, b, chunk=2), naive, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(pairwise_distances(a, b), naive, rtol=1e-10, atol=1e-12)
     line = np.arange(6, dtype=float)[:, None]  # points 0..5 on a line
-    assert knn_radii(line, 1).tolist() == [1, 1, 1, 1, 1, 1]
-    assert knn_radii(line, 2).tolist() == [2, 1, 1, 1, 1, 2]
+    for chunk in (2, 4, 2048):  # row blocks of the distance matrix: the same radii however it is cut
+        assert knn_radii(line, 1, chunk).tolist() == [1, 1, 1, 1, 1, 1]
+        assert knn_radii(line, 2, chunk).tolist() == [2, 1, 1, 1, 1, 2]
+    real, fake = rng.normal(size=(300, 5)), rng.normal(size=(250, 5)) + 0.3
+    whole = pairwise_distances(real, fake)  # the metrics by their definitions, on the whole matrix
+    real_r = np.partition(pairwise_distances(real, real) + np.diag(np.full(300, np.inf)), 2, axis=1)[:, 2]
+    fake_r = np.partition(pairwise_distances(fake, fake) + np.diag(np.full(250, np.inf)), 2, axis=1)[:, 2]
+    expected_pr = ((whole <= real_r[:, None]).any(0).mean(), (whole <= fake_r[None, :]).any(1).mean())
+    real_r5 = np.partition(pairwise_distances(real, real) + np.diag(np.full(300, np.inf)), 4, axis=1)[:, 4]
+    inside = whole <= real_r5[:, None]
+    expected_dc = (inside.sum() / (5 * 250), inside.any(1).mean())
+    for chunk in (7, 64, 2048):
+        assert precision_recall(real, fake, k=3, chunk=chunk) == pytest.approx(expected_pr, abs=1e-12)
+        assert density_coverage(real, fake, k=5, chunk=chunk) == pytest.approx(expected_dc, abs=1e-12)
 
 
 def test_precision_recall_by_construction() -> None:

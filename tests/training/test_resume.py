@@ -155,7 +155,7 @@ def test_a_relative_data_path_resumes_from_any_folder_and_moved_images_are_check
     (work / "digits.npz").rename(tmp_path / "moved.npz")  # the images moved: say where
     with pytest.raises(DataError, match=r"digits\.npz"):
         ganforge.resume(run, steps=8)
-    ganforge.resume(run, steps=8, overrides={"data.path": "moved.npz"})
+    ganforge.resume(run, steps=8, overrides=["data.path=moved.npz"])  # a list, as train() takes
     assert latest_step(run) == 8 and json.loads((run / "config.json").read_text())["data"]["path"] == str(
         tmp_path / "moved.npz"
     )

@@ -1,0 +1,48 @@
+"""generate(): the labels a user may pass (the ones it returned included) and clear errors for the rest."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganforge.errors import GanforgeError
+from ganforge.models import MODELS
+from ganforge.sampling import generate
+
+
+def conditional_generator() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return MODELS.get("mlp").generator(z_dim=16, channels=1, resolution=28, width=8, num_classes=10)
+
+
+def test_labels_as_tensor_array_or_list_give_the_same_images() -> None:
+    G = conditional_generator()
+    cycled, labels = generate(G, 6, seed=3)
+    assert labels is not None and labels.tolist() == [0, 1, 2, 3, 4, 5]
+    for given in (labels, torch.from_numpy(labels), labels.tolist(), labels.astype(np.int32)):  # incl. what it returned
+        images, back = generate(G, 6, seed=3, labels=given)
+        assert np.array_equal(images, cycled) and back is not None and back.tolist() == labels.tolist()
+    sevens, _ = generate(G, 6, seed=3, labels=[7] * 6)
+    assert not np.array_equal(sevens, cycled)  # the labels condition the images
+    assert np.array_equal(generate(G, 6, seed=3, batch_size=4)[0], cycled)  # any batch size, same images
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"labels": [0.5] * 4}, "labels must be 4 integers"),
+        ({"labels": [1, 2, 3]}, "labels must be 4 integers"),
+        ({"labels": [0, 1, 2, 10]}, r"class numbers 0\.\.9, got 0\.\.10"),
+        ({"labels": [-1, 0, 0, 0]}, "class numbers"),
+        ({"batch_size": 0}, "batch_size must be >= 1"),
+    ],
+)
+def test_bad_labels_and_batch_size_are_named(kwargs: dict, message: str) -> None:
+    with pytest.raises(GanforgeError, match=message):
+        generate(conditional_generator(), 4, **kwargs)
+
+
+def test_labels_for_an_unconditional_generator_are_refused() -> None:
+    torch.manual_seed(0)
+    G = MODELS.get("mlp").generator(z_dim=16, channels=1, resolution=28, width=8, num_classes=0)
+    with pytest.raises(GanforgeError, match="only for a conditional generator"):
+        generate(G, 2, labels=[0, 1])
