@@ -43,9 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="generate images from a run or generator/ directory", allow_abbrev=False)
     s.add_argument("source", type=Path, help="run directory or its generator/ directory")
     s.add_argument("--n", type=int, default=64, help="number of images (default 64)")
-    s.add_argument(
-        "--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 'images' [N,H,W,C]; 2D: 'points')"
-    )
+    s.add_argument("--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 'images' [N,H,W,C], "
+                   "with int64 'labels' [N] from a conditional generator; 2D: 'points')")  # fmt: skip
+    s.add_argument("--labels", help="conditional generators: classes to draw, cycled to --n (e.g. 3, or 0,2,4; "
+                   "default: every class in turn, one per grid column)")  # fmt: skip
     s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
     s.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     s.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
@@ -157,16 +158,22 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
     check_creatable(args.out, "--out")
+    try:
+        classes = [int(c) for c in args.labels.split(",")] if args.labels is not None else None
+    except ValueError:
+        msg = f"--labels takes class numbers separated by commas (e.g. 0,2,4), got {args.labels!r}"
+        raise GanforgeError(msg) from None
     G = load_generator(args.source, device=resolve_device(args.device, "--device"))
-    images, labels = generate(G, args.n, seed=args.seed)
+    wanted = [classes[i % len(classes)] for i in range(args.n)] if classes else None
+    images, labels = generate(G, args.n, seed=args.seed, labels=wanted)
     points = images.ndim == 2  # a 2D point generator: float32 [N, D]
     if suffix == ".png" and points:
         from ganforge.sampling.points import scatter_image
 
         save_png(args.out, scatter_image(images))
     elif suffix == ".png":
-        num_classes = int(module_config(G).get("num_classes", 0))
-        nrow = num_classes if num_classes and args.n % num_classes == 0 else None
+        per_row = len(classes) if classes else int(module_config(G).get("num_classes", 0))
+        nrow = per_row if per_row > 1 and args.n % per_row == 0 else None  # a class per column
         save_png(args.out, make_grid(images, nrow=nrow))
     else:
         arrays = {"points" if points else "images": images}

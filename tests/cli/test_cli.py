@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import ganforge
 from ganforge.cli.main import main
 
 from ..training.conftest import cli
@@ -168,3 +169,18 @@ def test_a_broken_pipe_elsewhere_is_an_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(cli_main, "_dispatch", broken)
     with pytest.raises(BrokenPipeError):
         main(["presets"])
+
+
+def test_sample_chosen_classes_of_a_conditional_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    overrides = {"model.conditional": True, "train.steps": 4, "data.limit": 256, "eval.every": 0}
+    run = ganforge.train("mnist-mlp", run_dir=tmp_path / "cond", overrides={**overrides, "train.checkpoint_every": 4})
+    assert main(["sample", str(run), "--n", "6", "--labels", "3,5", "--out", str(tmp_path / "c.npz")]) == 0
+    assert np.load(tmp_path / "c.npz")["labels"].tolist() == [3, 5, 3, 5, 3, 5]
+    assert main(["sample", str(run), "--n", "6", "--labels", "3,5", "--out", str(tmp_path / "g.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "g.png")).shape == (2 + 3 * 30, 2 + 2 * 30)  # a class per column
+    capsys.readouterr()
+    assert main(["sample", str(run), "--n", "2", "--labels", "three", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "--labels takes class numbers" in capsys.readouterr().err
+    assert main(["sample", str(run), "--n", "2", "--labels", "12", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "class numbers 0..9, got 12..12" in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
