@@ -31,7 +31,8 @@ class DataConfig:
     """What to train on.
 
     Attributes:
-        name: Registered dataset: ``mnist``, ``fashion-mnist``, ``folder``, ``npz`` (see ``ganforge datasets``).
+        name: Registered dataset: ``mnist``, ``fashion-mnist``, ``stacked-mnist``, ``folder``, ``npz``, ``ring8``,
+            ``grid25`` (see ``ganforge datasets``).
         split: Dataset split (``train`` / ``test``); ignored by ``folder`` and ``npz``.
         path: Folder of images, ``.npz`` file, or folder of IDX files; ``None`` = the dataset's default source.
         resolution: Square side in pixels the images are resized to; ``None`` = native size.
@@ -56,7 +57,7 @@ class ModelConfig:
     """Generator and discriminator architecture.
 
     Attributes:
-        name: Registered model family (``mlp``, ``dcgan``, ``resnet``; see ``ganforge models``).
+        name: Registered model family (``mlp``, ``dcgan``, ``resnet``; ``toy`` for 2D points; see ``ganforge models``).
         z_dim: Latent dimension of the generator input ``z ~ N(0, I)``.
         g_width: Generator base width (channels for conv models, hidden units for ``mlp``).
         d_width: Discriminator base width.
