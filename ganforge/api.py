@@ -32,7 +32,7 @@ from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text, check_creatable
-from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math
+from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, resolve_device
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
@@ -47,19 +47,6 @@ from ganforge.training.trainer import Trainer
 log = logging.getLogger(__name__)
 
 DEFAULT_RUNS_DIR = Path("runs")
-
-
-def resolve_device(name: str, setting: str = "train.device") -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; validates explicit names (errors name ``setting``)."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"{setting}={name!r} is not a device; use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"{setting}={name!r} but CUDA is not available here; use {setting}=cpu (or auto)")
-    return device
 
 
 def resolve_precision(name: str, device: torch.device) -> str:

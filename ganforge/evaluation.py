@@ -114,7 +114,8 @@ def in_training_eval(
             tensors, meta = state.capture()
             meta.update({"best_metric": key, "best_value": values[key]})
             save_checkpoint(best_dir / "checkpoints", step, tensors, meta, keep=1)
-            extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": array.name}
+            extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": array.name,
+                     "ema": cfg.train.ema_decay > 0}  # as the run's generator/ records it  # fmt: skip
             save_pretrained(
                 generator, best_dir / "generator", family=family, role="generator", extra=extra, overwrite=True
             )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import torch
 
+from ganforge.errors import ConfigError
+
 # The element-wise functions ATen computes with MKL's vector math library (VML) on CPU: the VML entry points
 # linked into libtorch_cpu (`nm -D libtorch_cpu.so | grep " T vms"`), by their torch names.
 _VML_FUNCTIONS = (
@@ -76,3 +78,16 @@ def prepare_vector_math() -> None:
         for name in _VML_FUNCTIONS:
             getattr(torch, name)(x)
     _vml_ready = True
+
+
+def resolve_device(name: str, setting: str = "train.device") -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; validates explicit names (errors name ``setting``)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"{setting}={name!r} is not a device; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"{setting}={name!r} but CUDA is not available here; use {setting}=cpu (or auto)")
+    return device

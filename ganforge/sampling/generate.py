@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ganforge.errors import GanforgeError
+from ganforge.hardware import resolve_device
 from ganforge.models import module_config
 from ganforge.models.io import complete_model_dir, load_pretrained
 from ganforge.sampling.images import to_uint8
@@ -94,6 +95,7 @@ def resolve_generator_dir(source: str | Path) -> Path:
 
 
 def load_generator(source: str | Path, *, device: str | torch.device = "cpu") -> nn.Module:
-    """Loads the generator of a run (its EMA weights) or of a ``generator/`` directory, in eval mode."""
-    module = load_pretrained(resolve_generator_dir(source), map_location=device)
+    """Loads the generator of a run (its EMA weights) or of a ``generator/`` directory, in eval mode, onto
+    ``device`` (``auto``: CUDA when available; an unknown name or a missing CUDA is a :class:`ConfigError`)."""
+    module = load_pretrained(resolve_generator_dir(source), map_location=resolve_device(str(device), "device"))
     return module.eval()

@@ -1,12 +1,14 @@
 """generate(): the labels a user may pass (the ones it returned included) and clear errors for the rest."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from ganforge.errors import GanforgeError
-from ganforge.models import MODELS
-from ganforge.sampling import generate
+from ganforge.errors import ConfigError, GanforgeError
+from ganforge.models import MODELS, save_pretrained
+from ganforge.sampling import generate, load_generator
 
 
 def conditional_generator() -> torch.nn.Module:
@@ -46,3 +48,13 @@ def test_labels_for_an_unconditional_generator_are_refused() -> None:
     G = MODELS.get("mlp").generator(z_dim=16, channels=1, resolution=28, width=8, num_classes=0)
     with pytest.raises(GanforgeError, match="only for a conditional generator"):
         generate(G, 2, labels=[0, 1])
+
+
+def test_load_generator_names_a_bad_device(tmp_path: Path) -> None:
+    save_pretrained(conditional_generator(), tmp_path / "g", family="mlp", role="generator")
+    assert next(load_generator(tmp_path / "g", device="auto").parameters()).device.type in ("cpu", "cuda")
+    with pytest.raises(ConfigError, match="device='gpu' is not a device; use auto, cpu, cuda or cuda:N"):
+        load_generator(tmp_path / "g", device="gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="CUDA is not available here"):
+            load_generator(tmp_path / "g", device="cuda")

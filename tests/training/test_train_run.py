@@ -236,6 +236,8 @@ def test_in_training_evaluation_and_best_checkpoint(mlp_run: Path) -> None:
     assert path.name == f"step_{best['step']:07d}"
     extra = json.loads((mlp_run / "best" / "generator" / "config.json").read_text())["extra"]
     assert extra["step"] == best["step"] and ganforge.load_generator(mlp_run / "best")
+    ema = json.loads((mlp_run / "generator" / "config.json").read_text())["extra"]["ema"]
+    assert extra["ema"] is ema  # best/generator says what generator/ says: EMA weights or not
 
 
 def test_in_training_inception_fid_and_best_by_fid(tmp_path: Path) -> None:
