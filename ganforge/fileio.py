@@ -3,13 +3,12 @@
 Temporary files and folders are created here rather than with :mod:`tempfile`, whose ``mkstemp`` /
 ``mkdtemp`` make them private (0600 / 0700) whatever the umask; renamed into place, they would leave
 run files that other users (a shared TensorBoard, a web UI) cannot read. Ours get the mode a plain
-``open()`` / ``mkdir()`` gives: 0666 / 0777 less the umask, applied by the OS. Files written by a
-library that does the same as ``mkstemp`` (safetensors' ``save_file``) get :func:`new_file_mode`.
+``open()`` / ``mkdir()`` gives: 0666 / 0777 less the umask, applied by the OS. safetensors' ``save_file``
+does the same as ``mkstemp``, so tensors are serialised to bytes and written with :func:`write_synced`.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import secrets
 from collections.abc import Callable
@@ -22,30 +21,13 @@ from ganforge.errors import GanforgeError
 _TEMP_ATTEMPTS = 100
 
 
-def _umask() -> int:
-    """The process umask: from ``/proc`` on Linux (no side effect, follows later changes), else read once."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):  # pragma: no cover - not Linux, or a kernel before 4.7
-        pass
-    return _umask_by_setting()  # pragma: no cover
-
-
-@functools.cache
-def _umask_by_setting() -> int:  # pragma: no cover - exercised where /proc has no Umask line
-    # os.umask can only be read by setting it, process-wide: 0o077 meanwhile makes a file that another
-    # thread creates in that instant private, never world-writable. Read once, hence cached.
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def new_file_mode() -> int:
-    """``0o666`` less the umask: the mode ``open()`` gives a new file (for :func:`os.chmod`)."""
-    return 0o666 & ~_umask()
+def write_synced(path: str | Path, data: bytes) -> None:
+    """Writes ``data`` to ``path`` and fsyncs it; the mode is what ``open()`` gives (the umask's). For files
+    written inside a temporary folder that is then renamed into place whole (checkpoints, ``generator/``)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _temp_name(directory: Path, prefix: str, suffix: str) -> Path:

@@ -30,7 +30,7 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _blocks(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> Iterator[tuple[int, np.ndarray]]:
     """``(start, distances from a[start : start + chunk] to every row of b)``, one row block at a time: the
-    metrics never hold the whole ``[N, M]`` matrix (10 GB at 50k x 50k)."""
+    metrics never hold the whole ``[N, M]`` matrix (20 GB at 50k x 50k)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     b2 = (b * b).sum(axis=1)
     for start in range(0, a.shape[0], chunk):

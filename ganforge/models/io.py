@@ -18,11 +18,11 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from ganforge.errors import ConfigError, GanforgeError
-from ganforge.fileio import fsync_dir, make_temp_dir, new_file_mode
+from ganforge.fileio import fsync_dir, make_temp_dir, write_synced
 from ganforge.models.family import MODELS, ModelFamily, module_config
 from ganforge.registry import UnknownNameError
 
@@ -83,13 +83,8 @@ def save_pretrained(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target.parent, prefix=f".{target.name}.tmp-")  # umask-based mode, readable like a mkdir
     try:
-        with open(tmp / CONFIG_NAME, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        save_file(tensors, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
-        os.chmod(tmp / WEIGHTS_NAME, new_file_mode())  # save_file renames a private (0600) temporary into place
-        fsync_dir(tmp / WEIGHTS_NAME)
+        write_synced(tmp / CONFIG_NAME, text.encode("utf-8"))
+        write_synced(tmp / WEIGHTS_NAME, save(tensors, metadata={"format": "pt"}))  # not save_file: 0600
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
-from ganforge.fileio import atomic_write_text, fsync_dir, make_temp_dir, new_file_mode
+from ganforge.fileio import atomic_write_text, fsync_dir, make_temp_dir, write_synced
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +73,8 @@ def save_checkpoint(
     record = {"format_version": FORMAT_VERSION, "step": step, "digest": tensor_digest(cpu), **meta}
     tmp = make_temp_dir(directory, prefix=f".tmp-{final.name}-")  # umask-based mode, readable like a mkdir
     try:
-        save_file(cpu, str(tmp / STATE_FILE))
-        os.chmod(tmp / STATE_FILE, new_file_mode())  # save_file renames a private (0600) temporary into place
-        with (tmp / META_FILE).open("w") as fh:
-            json.dump(record, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with (tmp / STATE_FILE).open("rb") as fh:
-            os.fsync(fh.fileno())
+        write_synced(tmp / STATE_FILE, save(cpu))  # not save_file: it writes a private (0600) file
+        write_synced(tmp / META_FILE, json.dumps(record, indent=2).encode())
         fsync_dir(tmp)
         if final.exists():  # re-saving the same step (e.g. after a rollback): swap the old one out
             trash = directory / f".trash-{final.name}-{os.getpid()}"

@@ -145,12 +145,18 @@ def test_script_to_fx_folds_shape_branches() -> None:
     torch.testing.assert_close(gm8(x8), frozen(x8))
 
 
-def test_fid_sanity_on_real_data_and_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fid_sanity_on_real_data_and_the_cache(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     n = 150
     train = load_source("mnist:train", n=n, seed=0)
     test = load_source("mnist:test", n=n, seed=0)
     fashion = load_source("fashion-mnist:test", n=n, seed=0)
-    same = evaluate(train, test, ("fid", "kid", "pr", "dc"), kid_subsets=10)
+    with caplog.at_level(logging.WARNING, logger="ganforge.metrics"):
+        same = evaluate(train, test, ("fid", "kid", "pr", "dc"), kid_subsets=10)
+    said = caplog.text
+    assert "FID from 150 images: no more than the 2048 feature dimensions" in said  # N <= D: say FID is biased
+    assert "kid_std is 0" in said  # subsets of 1,000 capped at 150 on both sides: every subset is the whole set
     other = evaluate(fashion, test, ("fid", "kid", "pr", "dc"), kid_subsets=10)
     assert other.values["fid"] > 4 * same.values["fid"]  # small samples inflate FID; the order is what counts
     assert other.values["kid"] > 10 * max(same.values["kid"], 1e-4)

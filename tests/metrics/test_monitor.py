@@ -1,6 +1,14 @@
 """The mode-collapse alarm: silent on balanced histograms, a readable message naming what collapsed."""
 
-from ganforge.metrics.monitor import collapse_alarm
+import numpy as np
+import pytest
+import torch
+
+from ganforge.data import load_dataset
+from ganforge.metrics import inception
+from ganforge.metrics.monitor import GeneratorMonitor, collapse_alarm
+from ganforge.metrics.sources import random_subset
+from ganforge.models import MODELS
 
 
 def test_collapse_alarm_names_what_collapsed() -> None:
@@ -23,3 +31,24 @@ def test_collapse_alarm_tolerates_chance_misses_among_many_modes() -> None:
     assert collapse_alarm({"modes_covered": 990, "mode_kl": 0.1}, 1000, 0.3) is None
     message = collapse_alarm({"modes_covered": 989, "mode_kl": 0.1}, 1000, 0.3)
     assert message is not None and "covers 989 of 1000 modes" in message
+
+
+def test_in_training_fid_reference_is_the_seeded_subset_eval_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference of in-training FID: the images `ganforge eval --n N` draws (seed 0), not the first N."""
+
+    class PixelFeatures:  # the pixels as features: which reference images were used shows in their mean
+        def __init__(self, variant: str) -> None:
+            pass
+
+        def __call__(self, images: np.ndarray) -> np.ndarray:
+            return images.reshape(len(images), -1)[:, ::28].astype(np.float64)
+
+    monkeypatch.setattr(inception, "InceptionFeatures", PixelFeatures)
+    reference = load_dataset("mnist", "test")
+    monitor = GeneratorMonitor(reference, dataset=None, samples=0, inception_samples=300, seed=0)
+    torch.manual_seed(0)
+    values = monitor(MODELS.get("mlp").generator(z_dim=8, channels=1, resolution=28, width=8, num_classes=0))
+    drawn = PixelFeatures("fp32")(random_subset(reference.images, 300, seed=0)).mean(axis=0)
+    first = PixelFeatures("fp32")(reference.images[:300]).mean(axis=0)
+    assert monitor._inception_ref is not None and np.allclose(monitor._inception_ref.mu, drawn)
+    assert not np.allclose(drawn, first) and values["fid"] > 0

@@ -133,13 +133,13 @@ def test_a_file_in_the_way_is_an_error(tmp_path: Path) -> None:
         save_pretrained(make("mlp", "generator"), tmp_path / "g", family="mlp", role="generator", overwrite=True)
 
 
-def failing_save_file(tensors: dict[str, torch.Tensor], filename: str, metadata: dict[str, str] | None = None) -> None:
-    Path(filename).write_bytes(b"half a file")
+def failing_write(path: Path, data: bytes) -> None:
+    Path(path).write_bytes(data[: len(data) // 2])  # half a file, then the disk is full
     raise OSError("disk full")
 
 
 def test_failed_write_leaves_no_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(model_io, "save_file", failing_save_file)
+    monkeypatch.setattr(model_io, "write_synced", failing_write)
     with pytest.raises(OSError, match="disk full"):
         save_pretrained(make("dcgan", "generator"), tmp_path / "runs" / "g", family="dcgan", role="generator")
     assert list((tmp_path / "runs").iterdir()) == []  # neither the target nor a temporary
@@ -148,7 +148,7 @@ def test_failed_write_leaves_no_target(tmp_path: Path, monkeypatch: pytest.Monke
 def test_failed_overwrite_keeps_the_old_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     G = make("dcgan", "generator").eval()
     save_pretrained(G, tmp_path / "g", family="dcgan", role="generator")
-    monkeypatch.setattr(model_io, "save_file", failing_save_file)
+    monkeypatch.setattr(model_io, "write_synced", failing_write)
     with pytest.raises(OSError, match="disk full"):
         save_pretrained(G, tmp_path / "g", family="dcgan", role="generator", overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g"]

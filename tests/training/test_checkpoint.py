@@ -44,7 +44,7 @@ def test_failed_save_leaves_previous_latest(tmp_path, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ckpt, "save_file", boom)
+    monkeypatch.setattr(ckpt, "write_synced", boom)
     with pytest.raises(OSError, match="disk full"):
         ckpt.save_checkpoint(tmp_path, 6, _tensors(6), {})
     assert (tmp_path / "latest").read_text().strip() == "step_0000005"
