@@ -64,7 +64,7 @@ def reference_steps(name: str, steps: int, seed: int, device: torch.device) -> f
 
 
 def ganforge_run(name: str, seed: int, device: torch.device, extra: dict[str, Any]) -> Any:
-    same_loss = {"loss.r1_gamma": 0.0}  # the tutorial loop has no R1: compare the loop, not the recipe
+    same_loss = {"recipe.r1_gamma": 0.0}  # the tutorial loop has no R1: compare the loop, not the recipe
     overrides = {"optim.batch_size": BATCH, "train.seed": seed, "train.threads": 0, "train.device": str(device)}
     cfg = load_preset(name, {**overrides, **extra, **same_loss})
     return _assemble(cfg, load_dataset(cfg.data.name, cfg.data.split))

@@ -150,7 +150,7 @@ def ganforge_contestant(preset: str, overrides: dict[str, Any]) -> Contestant:
             trainer.check_finite(i)
             trainer.pop_stats()
 
-    return Contestant(step, lambda: run.ema.shadow if run.ema is not None else run.G, cfg.optim.batch, len(run.array))
+    return Contestant(step, lambda: run.sampler, cfg.optim.batch, len(run.array))
 
 
 BUILT_IN = ("reference", "ganforge-fp32", "ganforge")

@@ -28,15 +28,15 @@ from ganforge.config import (
     parse_overrides,
     resolve_auto,
 )
-from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
+from ganforge.data import DATASETS, ImageArray, PointArray, load_dataset, load_points
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text, check_creatable
 from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, resolve_device
-from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
-from ganforge.recipes import GANHyper, GANRecipe
+from ganforge.recipes import RECIPES, Built
+from ganforge.tasks import Task
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
 from ganforge.training.checkpoint import load_latest
 from ganforge.training.ema import EMA
@@ -76,7 +76,7 @@ def resolve_config(cfg: RunConfig) -> RunConfig:
     """
     DATASETS.get(cfg.data.name)  # the names a run would look up first, so that --dry-run checks them too
     MODELS.get(cfg.model.name)
-    LOSSES.get(cfg.loss.name)
+    cfg.recipe.check_names()
     if cfg.data.path is not None:
         absolute = str(Path(cfg.data.path).expanduser().absolute())
         cfg = cfg.replace({"data.path": absolute}) if absolute != cfg.data.path else cfg
@@ -99,12 +99,16 @@ class _Run:
     config: RunConfig
     array: ImageArray | PointArray
     device: torch.device
-    family: str
-    G: nn.Module
-    D: nn.Module
+    built: Built
+    task: Task
     trainer: Trainer
     state: TrainingState
     ema: EMA | None
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The module samples and the exported generator come from: its EMA copy when there is one."""
+        return self.ema.shadow if self.ema is not None else self.built.modules[self.built.sampler]
 
 
 def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
@@ -153,76 +157,21 @@ def _lr_schedule(cfg: RunConfig) -> Callable[[int], float] | None:
 def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     device = resolve_device(cfg.train.device)
     configure_threads(cfg.train.threads)
-    family = MODELS.get(cfg.model.name)
-    spec = LOSSES.get(cfg.loss.name)
-    kind = "points" if isinstance(array, PointArray) else "images"
-    if family.data_kind != kind:
-        fitting = [n for n in MODELS.names() if MODELS.get(n).data_kind == kind]
-        raise ConfigError(
-            f"model {family.name!r} is for {family.data_kind}, but {array.name} holds {kind}; "
-            f"use model.name={' or '.join(fitting)}"
-        )
-    h, w, c = (1, 1, array.dim) if isinstance(array, PointArray) else array.images.shape[1:]
-    if h != w:
-        raise ConfigError(f"images are {h}x{w}; GAN models here need square images: set data.resolution")
-    if not family.supports(h):
-        sizes = ", ".join(map(str, family.resolutions))
-        raise ConfigError(
-            f"model {family.name!r} supports resolutions {sizes}, but the images are {h}x{w}; "
-            f"set data.resolution to one of {sizes} or pick another model"
-        )
     check_eval_config(cfg, array)
-    num_classes = array.num_classes if cfg.model.conditional else 0
-    torch.manual_seed(cfg.train.seed)  # weight initialisation
-    # Point models work in standardised units: the data's coordinate std is their fixed output / input scale.
-    scale: dict[str, Any] = {"scale": float(array.points.std())} if isinstance(array, PointArray) else {}
-    G = family.generator(
-        z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes, **scale
-    )
-    D = family.discriminator(
-        channels=c * cfg.model.pack,  # PacGAN: `pack` samples concatenated along the channels
-        resolution=h,
-        width=cfg.model.d_width,
-        num_classes=num_classes,
-        spectral_norm=cfg.model.spectral_norm,
-        norm=cfg.model.d_norm,
-        **scale,
-    )
-    memory_format = torch.channels_last if cfg.train.channels_last else torch.contiguous_format
-    G = G.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]
-    D = D.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]
-    data = DeviceDataset(array, device, seed=cfg.train.seed, channels_last=cfg.train.channels_last)
-    noise = torch.Generator(device=device).manual_seed(cfg.train.seed + 1)
-    hyper = GANHyper(
-        batch_size=cfg.optim.batch,
-        z_dim=cfg.model.z_dim,
-        n_critic=cfg.optim.n_critic,
-        gp_weight=spec.gradient_penalty if cfg.loss.gp_weight is None else cfg.loss.gp_weight,
-        weight_clip=spec.weight_clip if cfg.loss.weight_clip is None else cfg.loss.weight_clip,
-        r1_gamma=cfg.loss.r1_gamma,
-        r1_interval=cfg.loss.r1_interval,
-        num_classes=num_classes,
-        pack=cfg.model.pack,
-        share_fake=cfg.optim.share_fake,
-    )
-    recipe = GANRecipe(G, D, spec, data, hyper, noise, compile_mode=cfg.train.compile)
-    betas = (cfg.optim.beta1, cfg.optim.beta2)
-    # One fused kernel per optimiser step instead of a dozen passes over every parameter (5.4x faster on
-    # this CPU for the MLP GAN's 2M parameters; docs/PERFORMANCE.md). Same update rule as the default.
-    fused = device.type in ("cpu", "cuda")
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas, fused=fused)
-    ema = EMA(G, cfg.train.ema_decay, cfg.train.ema_start) if cfg.train.ema_decay > 0 else None
+    recipe = RECIPES.get(cfg.recipe.name)
+    built = recipe.build(cfg, array, device)
+    sampler = built.modules[built.sampler]
+    ema = EMA(sampler, cfg.train.ema_decay, cfg.train.ema_start) if cfg.train.ema_decay > 0 else None
     trainer = Trainer(
-        recipe.phases(opt_g, opt_d),
-        {"G": G, "D": D},
+        built.phases,
+        built.modules,
         device=device,
         precision=resolve_precision(cfg.train.precision, device),
         ema=ema,
-        images_per_step=cfg.optim.batch * cfg.optim.n_critic,
+        images_per_step=built.images_per_step,
         lr_schedule=_lr_schedule(cfg),
     )
-    return _Run(cfg, array, device, family.name, G, D, trainer, TrainingState(trainer, noise), ema)
+    return _Run(cfg, array, device, built, recipe.task(cfg), trainer, TrainingState(trainer, built.noise), ema)
 
 
 def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
@@ -254,16 +203,15 @@ def _run_info(run: _Run) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "parameters": {
-            "G": sum(p.numel() for p in run.G.parameters()),
-            "D": sum(p.numel() for p in run.D.parameters()),
-        },
+        "recipe": run.config.recipe.name,
+        "task": run.task.name,
+        "parameters": {name: sum(p.numel() for p in m.parameters()) for name, m in run.built.modules.items()},
     }
 
 
 def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool | None) -> Path:
     cfg = run.config
-    sampler_G = run.ema.shadow if run.ema is not None else run.G
+    sampler_G = run.sampler
     metrics = MetricsLog(run_dir, start_step=start, total_steps=end, progress=progress)
     grids = SampleGrid(
         run_dir,
@@ -282,7 +230,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
     def on_checkpoint(step: int) -> None:
         extra = {"run": str(run_dir.resolve()), "step": step, "ema": run.ema is not None, "dataset": run.array.name}
         save_pretrained(
-            sampler_G, run_dir / "generator", family=run.family, role="generator", extra=extra, overwrite=True
+            sampler_G, run_dir / "generator", family=run.built.family, role="generator", extra=extra, overwrite=True
         )
 
     t = cfg.train
@@ -310,7 +258,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
             on_sample=on_sample,
             on_checkpoint=on_checkpoint,
             on_eval=in_training_eval(
-                cfg, run.array, run.state, sampler_G, family=run.family, run_dir=run_dir, metrics=metrics
+                cfg, run.array, run.state, sampler_G, family=run.built.family, run_dir=run_dir, metrics=metrics
             ),
         )
     finally:

@@ -120,7 +120,7 @@ def collapse_alarm(values: dict[str, float], num_classes: int, max_kl: float) ->
     if num_classes - covered > num_classes // 100 or kl > max_kl:
         return (
             f"mode-collapse alarm: the generator covers {covered} of {num_classes} {what}, KL({one} histogram "
-            f"|| uniform) = {kl:.3f} (alarm above {max_kl}); consider more D regularisation (loss.r1_gamma), "
+            f"|| uniform) = {kl:.3f} (alarm above {max_kl}); consider more D regularisation (recipe.r1_gamma), "
             "a lower learning rate, or resuming from an earlier checkpoint"
         )
     return None

@@ -202,7 +202,7 @@ def _recover(trainer: Trainer, state: TrainingState, ckpt_dir: Path, cadence: Ca
     if state.rollbacks >= cadence.max_rollbacks:
         raise TrainingDiverged(
             f"{exc} after {state.rollbacks} rollback(s) (train.max_rollbacks={cadence.max_rollbacks}); "
-            "lower optim.lr_g / optim.lr_d, add loss.r1_gamma, or try loss.name=hinge with model.spectral_norm=true"
+            "lower optim.lr_g / optim.lr_d, add recipe.r1_gamma, or try recipe.loss=hinge with model.spectral_norm=true"
         )
     tensors, meta, path = ckpt.load_latest(ckpt_dir)
     rollbacks = state.rollbacks + 1

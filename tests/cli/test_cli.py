@@ -48,7 +48,7 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
     [
         (["train", "mnist-dcgn"], "Did you mean 'mnist-dcgan'"),
         (["train", "mnist-dcgan", "optim.lr=1"], "Did you mean 'optim.lr_g'"),
-        (["train", "mnist-dcgan", "loss.name=hnge", "--steps", "2"], "Did you mean 'hinge'"),
+        (["train", "mnist-dcgan", "recipe.loss=hnge", "--steps", "2"], "Did you mean 'hinge'"),
         (["train", "mnist-dcgan", "model.name=dcgn", "--steps", "2"], "Did you mean 'dcgan'"),
         (["train", "mnist-dcgan", "model.name=dcgn", "--dry-run"], "Did you mean 'dcgan'"),  # a dry run checks too
         (["train", "mnist-dcgan", "data.name=mnst", "--dry-run"], "Did you mean 'mnist'"),

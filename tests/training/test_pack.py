@@ -1,4 +1,4 @@
-"""PacGAN packing (model.pack): D judges several samples at once; runs on points and images."""
+"""PacGAN packing (recipe.pack): D judges several samples at once; runs on points and images."""
 
 from pathlib import Path
 
@@ -25,12 +25,12 @@ def test_pack_concatenates_consecutive_samples_along_channels() -> None:
 
 
 def test_packed_point_and_image_runs(tmp_path: Path) -> None:
-    run = ganforge.train("ring8-gan", run_dir=tmp_path / "ring", overrides={"model.pack": 4, "train.steps": 30,
+    run = ganforge.train("ring8-gan", run_dir=tmp_path / "ring", overrides={"recipe.pack": 4, "train.steps": 30,
                          "eval.every": 30, "train.sample_every": 0, "optim.batch_size": 64})  # fmt: skip
     tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
     assert tensors["model.D.net.0.weight"].shape[1] == 8 and meta["step"] == 30  # 4 points x 2 coordinates
     assert ganforge.generate(ganforge.load_generator(run), 10, seed=0)[0].shape == (10, 2)  # G is unchanged
-    overrides = {"model.pack": 2, "train.steps": 6, "data.limit": 256, "optim.batch_size": 16, "model.g_width": 16,
+    overrides = {"recipe.pack": 2, "train.steps": 6, "data.limit": 256, "optim.batch_size": 16, "model.g_width": 16,
                  "model.d_width": 16, "train.checkpoint_every": 6, "eval.every": 0}  # fmt: skip
     run = ganforge.train("mnist-dcgan", run_dir=tmp_path / "mnist", overrides=overrides)
     tensors, _, _ = ckpt.load_latest(run / "checkpoints")
@@ -40,8 +40,8 @@ def test_packed_point_and_image_runs(tmp_path: Path) -> None:
 
 
 def test_pack_errors_write_nothing(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"must be a multiple of model\.pack=3"):
-        ganforge.train("mnist-dcgan", run_dir=tmp_path / "a", overrides={"model.pack": 3})
+    with pytest.raises(ConfigError, match=r"must be a multiple of recipe.pack=3"):
+        ganforge.train("mnist-dcgan", run_dir=tmp_path / "a", overrides={"recipe.pack": 3})
     with pytest.raises(ConfigError, match="unconditional"):
-        ganforge.train("mnist-dcgan", run_dir=tmp_path / "b", overrides={"model.pack": 2, "model.conditional": True})
+        ganforge.train("mnist-dcgan", run_dir=tmp_path / "b", overrides={"recipe.pack": 2, "model.conditional": True})
     assert not any(tmp_path.iterdir())

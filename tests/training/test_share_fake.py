@@ -1,4 +1,4 @@
-"""The G phase reuses the D phase's fake: one generator forward per step (``optim.share_fake``)."""
+"""The G phase reuses the D phase's fake: one generator forward per step (``recipe.share_fake``)."""
 
 import copy
 
@@ -12,7 +12,7 @@ from .conftest import tiny_dcgan
 def test_g_phase_trains_on_the_d_phase_fake_through_the_updated_d(conditional: bool, n_critic: int) -> None:
     """Real MNIST digits: G's gradient = that of ``g_loss(D'(G(z)))`` for the last D phase's ``z`` and labels,
     with ``D'`` the discriminator after its update, from a single generator forward per D repeat."""
-    trainer, recipe = tiny_dcgan({"model.conditional": conditional, "optim.n_critic": n_critic})
+    trainer, recipe = tiny_dcgan({"model.conditional": conditional, "recipe.n_critic": n_critic})
     assert recipe._share_fake
     step = 1  # no R1 phase on this step (interval 16)
     g_before = copy.deepcopy(recipe.G)
@@ -52,7 +52,7 @@ def test_d_phase_does_not_train_the_generator() -> None:
 
 
 def test_share_fake_off_draws_a_new_batch_for_g() -> None:
-    trainer, recipe = tiny_dcgan({"optim.share_fake": False})
+    trainer, recipe = tiny_dcgan({"recipe.share_fake": False})
     assert trainer.phases[0].records is None
     calls: list[int] = []
     recipe.G.register_forward_hook(lambda m, args, out: calls.append(args[0].shape[0]))

@@ -153,7 +153,7 @@ def _resumed_from_step_10(run: Path, copy: Path) -> dict[str, torch.Tensor]:
 
 
 def test_linear_lr_decay_reaches_zero_and_resumes_exactly(tmp_path: Path) -> None:
-    overrides = {**_SCHEDULE_RUN, "optim.lr_decay": "linear", "loss.r1_gamma": 1.0, "loss.r1_interval": 4}
+    overrides = {**_SCHEDULE_RUN, "optim.lr_decay": "linear", "recipe.r1_gamma": 1.0, "recipe.r1_interval": 4}
     run = ganforge.train("mnist-mlp", run_dir=tmp_path / "a", overrides=overrides, progress=False)
     tensors, meta, _ = ckpt.load_latest(run / "checkpoints")
     for name in ("D", "G"):
@@ -182,7 +182,7 @@ def test_step_lr_decay_multiplies_at_milestones_and_resumes_exactly(tmp_path: Pa
 def test_compiled_forwards_train_like_eager_with_r1_on_the_eager_d(tmp_path: Path) -> None:
     from torch._dynamo.utils import counters
 
-    overrides = {**_SCHEDULE_RUN, "loss.r1_gamma": 1.0, "loss.r1_interval": 4}
+    overrides = {**_SCHEDULE_RUN, "recipe.r1_gamma": 1.0, "recipe.r1_interval": 4}
     eager = ganforge.train("mnist-mlp", run_dir=tmp_path / "eager", overrides=overrides, progress=False)
     graphs = counters["stats"]["unique_graphs"]
     compiled = ganforge.train(

@@ -1,9 +1,10 @@
-"""Typed run configuration: frozen dataclasses, YAML presets and dotted overrides.
+"""The run configuration's schema: frozen, typed dataclasses, each section validating its own fields.
 
-A run is described by one :class:`RunConfig`. It is built from the defaults below, then a YAML
-preset from ``configs/`` (a partial dict), then ``key=value`` overrides such as ``optim.lr_g=1e-4``.
-The fully resolved config is written to the run directory as ``config.json`` and read back on
-``--resume``; unknown keys and ill-typed values are errors that name the key and the fix.
+A run is described by one :class:`RunConfig`: the sections ``data``, ``model``, ``recipe`` (the method and its
+knobs, a dataclass the recipe registers), ``optim``, ``train`` and ``eval``. It is built from the defaults below,
+then a preset (:mod:`ganforge.config.presets`), then ``key=value`` overrides (:mod:`ganforge.config.overrides`).
+The resolved config is written to the run directory as ``config.json`` and read back on ``--resume``; unknown keys
+and ill-typed values are errors that name the key and the fix.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
-import yaml
-
+from ganforge.config.overrides import MOVED_KEYS, check_finite, moved_key_error, parse_overrides, set_dotted
 from ganforge.errors import ConfigError
-from ganforge.registry import Registry
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+Checks = list[tuple[bool, str]]
+"""``(holds, message)`` pairs: a section's range checks, each message naming the key and the fix."""
+
+_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class DataConfig:
     download: bool = False
     limit: int = 0
 
+    def checks(self) -> Checks:
+        return [
+            (self.channels in (None, 1, 3), "data.channels must be 1, 3 or null"),
+            (self.resolution is None or self.resolution >= 4, "data.resolution must be >= 4 or null"),
+            (self.limit >= 0, "data.limit must be >= 0"),
+        ]
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -65,9 +73,6 @@ class ModelConfig:
         d_norm: Discriminator normalisation: ``auto`` (the family's default: BatchNorm for DCGAN unless
             spectral norm), ``batch``, ``layer`` (per-sample; use with gradient penalties), ``none``.
         conditional: Condition G and D on the dataset's class labels.
-        pack: PacGAN packing (Lin et al. 2018): D judges ``pack`` samples at once, concatenated along the
-            channels (points: along the coordinates), so a batch of ``optim.batch_size`` samples is
-            ``batch_size / pack`` decisions; penalises mode collapse. 1 = off.
     """
 
     name: str = "dcgan"
@@ -77,26 +82,36 @@ class ModelConfig:
     spectral_norm: bool = False
     d_norm: Literal["auto", "batch", "layer", "none"] = "auto"
     conditional: bool = False
-    pack: int = 1
+
+    def checks(self) -> Checks:
+        return [
+            (self.z_dim >= 1, "model.z_dim must be >= 1"),
+            (self.g_width >= 1 and self.d_width >= 1, "model.g_width and model.d_width must be >= 1"),
+        ]
 
 
 @dataclass(frozen=True)
-class LossConfig:
-    """Adversarial loss and regularisers.
+class RecipeConfig:
+    """The method a run trains and its knobs: the base of every recipe's own config section (``recipe.*``).
+
+    A recipe (:mod:`ganforge.recipes`) subclasses this with its fields and their paper defaults, validates them in
+    :meth:`checks` and registers the class with the recipe; ``recipe.name`` picks it.
 
     Attributes:
-        name: Registered loss (``minimax``, ``nonsaturating``, ``lsgan``, ``wgan``, ``wgan-gp``, ``hinge``).
-        gp_weight: WGAN-GP gradient-penalty weight λ; ``None`` = the loss's default (10 for ``wgan-gp``, else 0).
-        r1_gamma: R1 penalty weight γ on real data (Mescheder et al. 2018); 0 disables it.
-        r1_interval: Apply R1 every this many steps (lazy regularisation, scaled by the interval).
-        weight_clip: WGAN weight clipping bound c; ``None`` = the loss's default (0.01 for ``wgan``, else off).
+        name: Registered recipe (``gan``; see ``ganforge recipes``).
     """
 
-    name: str = "nonsaturating"
-    gp_weight: float | None = None
-    r1_gamma: float = 0.0
-    r1_interval: int = 16
-    weight_clip: float | None = None
+    name: str = "gan"
+
+    def checks(self) -> Checks:
+        return []
+
+    def run_checks(self, cfg: RunConfig) -> Checks:
+        """Checks across sections (e.g. the batch size against this recipe's packing); ``cfg`` holds ``self``."""
+        return []
+
+    def check_names(self) -> None:
+        """Looks up the registered names this section holds (a loss, ...); raises with "did you mean" if unknown."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,6 @@ class OptimConfig:
         lr_d: Discriminator learning rate.
         beta1: Adam β1 (0.5 in DCGAN; 0 for WGAN-GP).
         beta2: Adam β2.
-        n_critic: Discriminator steps per generator step (5 for WGAN / WGAN-GP).
         lr_decay: ``none``; ``linear``: both learning rates fall linearly from their value at step 0 to 0 at
             ``train.steps`` (extending a run with ``--resume --steps`` stretches the rest of the schedule);
             ``step``: both rates are multiplied by ``lr_gamma`` at each of ``lr_milestones`` (as torch's
@@ -118,10 +132,6 @@ class OptimConfig:
         lr_milestones: Steps at which ``lr_decay=step`` multiplies the rates by ``lr_gamma``, increasing
             (``[100000, 150000]``: from step 100,000 on the rates are ``lr_gamma`` times their value).
         lr_gamma: Factor per milestone, in (0, 1].
-        share_fake: The G step trains on the fake images of the (last) D step, through the updated D: the same
-            ``z`` and labels, one generator forward per step instead of two (PyTorch's DCGAN example does the
-            same). ``false``: the G step draws a new ``z`` (and uniform labels for a conditional G) and runs G
-            again, as it always does under CUDA graphs (``train.compile=reduce-overhead`` on CUDA).
     """
 
     batch_size: int | Literal["auto"] = 64
@@ -129,11 +139,30 @@ class OptimConfig:
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    n_critic: int = 1
     lr_decay: Literal["none", "linear", "step"] = "none"
     lr_milestones: tuple[int, ...] = ()
     lr_gamma: float = 0.1
-    share_fake: bool = True
+
+    def checks(self) -> Checks:
+        batch = self.batch_size
+        return [
+            (batch == "auto" or batch >= 1, "optim.batch_size must be >= 1 (or auto)"),
+            (self.lr_g > 0 and self.lr_d > 0, "optim.lr_g and optim.lr_d must be > 0"),
+            (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "optim.beta1 and optim.beta2 must be in [0, 1)"),
+            (
+                self.lr_decay != "step" or len(self.lr_milestones) > 0,
+                "optim.lr_decay=step needs optim.lr_milestones (e.g. optim.lr_milestones=[100000,150000])",
+            ),
+            (
+                self.lr_decay == "step" or not self.lr_milestones,
+                "optim.lr_milestones is only used with optim.lr_decay=step; set that too, or drop the milestones",
+            ),
+            (
+                all(b > a for a, b in zip((0, *self.lr_milestones), self.lr_milestones, strict=False)),
+                f"optim.lr_milestones must be increasing steps > 0, got {list(self.lr_milestones)}",
+            ),
+            (0 < self.lr_gamma <= 1, "optim.lr_gamma must be in (0, 1]"),
+        ]
 
     @property
     def batch(self) -> int:
@@ -217,6 +246,21 @@ class TrainConfig:
     sample_grid: int = 100
     max_minutes: float = 0.0
 
+    def checks(self) -> Checks:
+        return [
+            (self.steps >= 1, "train.steps must be >= 1"),
+            (0 <= self.ema_decay < 1, "train.ema_decay must be in [0, 1) (0 disables the EMA)"),
+            (self.log_every >= 1, "train.log_every must be >= 1"),
+            (self.sample_every >= 0, "train.sample_every must be >= 0"),
+            (self.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
+            (self.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
+            (self.sample_grid >= 1, "train.sample_grid must be >= 1"),
+            (0 < self.rollback_lr_factor <= 1, "train.rollback_lr_factor must be in (0, 1]"),
+            (self.max_rollbacks >= 0, "train.max_rollbacks must be >= 0"),
+            (self.threads >= 0, "train.threads must be >= 0"),
+            (self.max_minutes >= 0, "train.max_minutes must be >= 0"),
+        ]
+
 
 @dataclass(frozen=True)
 class EvalConfig:
@@ -244,19 +288,49 @@ class EvalConfig:
     best_metric: Literal["domain_fd", "fid", "reverse_kl", "mode_kl", "none"] = "domain_fd"
     collapse_kl: float = 0.3
 
+    def checks(self) -> Checks:
+        return [
+            (self.every >= 0, "eval.every must be >= 0 (0 = no evaluation while training)"),
+            (self.samples >= 2, "eval.samples must be >= 2"),
+            (self.inception_samples == 0 or self.inception_samples >= 2, "eval.inception_samples: 0 or >= 2"),
+            (self.collapse_kl > 0, "eval.collapse_kl must be > 0"),
+            (
+                self.best_metric != "fid" or self.every == 0 or self.inception_samples > 0,
+                "eval.best_metric=fid needs eval.inception_samples > 0",
+            ),
+        ]
+
+
+def recipe_config_class(name: str) -> type[RecipeConfig]:
+    """The config dataclass of the recipe registered as ``name`` (raises with "did you mean" when unknown)."""
+    from ganforge.recipes import RECIPES  # the recipes register their config classes with themselves
+
+    return RECIPES.get(name).config
+
+
+def _default_recipe() -> RecipeConfig:
+    return recipe_config_class(RecipeConfig.name)()
+
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that defines a run; written to ``config.json``."""
+    """Everything that defines a run; written to ``config.json``.
+
+    Attributes:
+        preset: Name of the preset the run started from (``custom`` without one); names its run directory.
+        description: One line saying what the run is for (presets describe themselves here).
+    """
 
     preset: str = "custom"
     description: str = ""
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
+    recipe: RecipeConfig = field(default_factory=_default_recipe)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+
+    SECTIONS: ClassVar[tuple[str, ...]] = ("data", "model", "recipe", "optim", "train", "eval")
 
     def to_dict(self) -> dict[str, Any]:
         """A nested dict of every field as ``config.json`` holds it (lists, not tuples)."""
@@ -266,79 +340,19 @@ class RunConfig:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False)
 
     def replace(self, overrides: dict[str, Any] | list[str]) -> RunConfig:
-        """Returns a copy with dotted overrides applied (``{"optim.lr_g": 1e-4}`` or ``["optim.lr_g=1e-4"]``)."""
+        """Returns a copy with dotted overrides applied (``{"optim.lr_g": 1e-4}`` or ``["optim.lr_g=1e-4"]``).
+
+        Changing ``recipe.name`` starts the recipe section from the new recipe's defaults (its fields differ).
+        """
         items = parse_overrides(overrides) if isinstance(overrides, list) else overrides
         data = self.to_dict()
+        name = items.get("recipe.name", self.recipe.name)
+        if name != self.recipe.name:
+            data["recipe"] = dataclasses.asdict(recipe_config_class(name)())
         for key, value in items.items():
-            _set_dotted(data, key, value)
+            check_finite(key, value)
+            set_dotted(data, key, value)
         return from_dict(data)
-
-
-# What ``ganforge train --resume DIR KEY=VALUE`` may change: when and where the run works, never what it computes,
-# so the resumed run stays the uninterrupted one.
-RESUME_OVERRIDES = (
-    "train.max_minutes",
-    "train.threads",  # the same maths; only the CPU's summation order may differ with the thread count
-    "train.log_every",
-    "train.sample_every",
-    "train.checkpoint_every",
-    "train.keep_checkpoints",
-    "eval.every",  # evaluation draws from its own seeded generators, never from the training RNG (tested)
-    "data.path",  # the same images moved: a resume checks their count and shape against run.json
-)
-
-
-def check_resume_overrides(overrides: dict[str, Any]) -> None:
-    """Raises :class:`ConfigError` for an override that would change what a resumed run computes."""
-    for key in overrides:
-        if key not in RESUME_OVERRIDES:
-            raise ConfigError(
-                f"--resume cannot change {key}: a resumed run keeps the config it was trained with; "
-                f"it may change only {', '.join(RESUME_OVERRIDES)} (and --steps, steps= in Python). "
-                "Start a new run for other changes"
-            )
-
-
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """Parses ``["a.b=1", "c.d=x"]``; values are read as YAML scalars (``1e-4``, ``true``, ``null``)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"override {pair!r} is not of the form key=value (e.g. optim.lr_g=1e-4)")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"override {pair!r}: cannot parse value: {exc}") from None
-        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
-            value = float(value)  # YAML 1.1 reads "1e-4" (no dot) as a string
-        out[key.strip()] = value
-    return out
-
-
-_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
-
-
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    node = data
-    for i, part in enumerate(parts):
-        if not isinstance(node, dict) or part not in node:
-            options = list(node) if isinstance(node, dict) else []
-            close = difflib.get_close_matches(part, options, n=1, cutoff=0.5)
-            prefix = ".".join(parts[:i])
-            hint = f" Did you mean {'.'.join([*parts[:i], close[0], *parts[i + 1 :]])!r}?" if close else ""
-            where = f" in section {prefix!r}" if prefix else ""
-            raise ConfigError(f"unknown config key {key!r}{where}.{hint} Known: {', '.join(options)}.")
-        if i == len(parts) - 1:
-            if isinstance(node[part], dict):
-                raise ConfigError(
-                    f"config key {key!r} is a section; set one of its fields, e.g. {key}.{next(iter(node[part]))}=..."
-                )
-            node[part] = value
-        else:
-            node = node[part]
 
 
 def _describe(tp: Any) -> str:
@@ -388,6 +402,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"config key {key!r} must be a number, got {value!r}")
+        check_finite(key, float(value))
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -398,12 +413,20 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 
 def _build(cls: type, data: Any, prefix: str) -> Any:
     if not isinstance(data, dict):
-        raise ConfigError(f"config section {prefix or 'root'!r} must be a mapping, got {data!r}")
+        raise ConfigError(f"config section {prefix.rstrip('.') or 'root'!r} must be a mapping, got {data!r}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     unknown = [k for k in data if k not in names]
     if unknown:
         key = unknown[0]
+        moved = moved_key_error(prefix + key)
+        if moved is not None:
+            raise moved
+        if prefix == "" and key == "loss":
+            raise ConfigError(
+                "config section 'loss' moved into 'recipe': write its name as recipe.loss and its fields as "
+                "recipe.gp_weight, recipe.r1_gamma, ... (e.g. recipe: {name: gan, loss: hinge})"
+            )
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
         hint = f" Did you mean {(prefix + close[0]) if close else ''!r}?" if close else ""
         raise ConfigError(f"unknown config key {prefix + key!r}.{hint} Known: {', '.join(names)}.")
@@ -412,7 +435,13 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         if name not in data:
             continue
         tp = hints[name]
-        if dataclasses.is_dataclass(tp):
+        if tp is RecipeConfig:  # the section's class is the one its recipe registered
+            section = data[name]
+            if not isinstance(section, dict):
+                raise ConfigError(f"config section {prefix + name!r} must be a mapping, got {section!r}")
+            recipe = _coerce(section.get("name", RecipeConfig.name), str, f"{prefix}{name}.name")
+            kwargs[name] = _build(recipe_config_class(recipe), section, f"{prefix}{name}.")
+        elif dataclasses.is_dataclass(tp):
             kwargs[name] = _build(tp, data[name], f"{prefix}{name}.")  # type: ignore[arg-type]
         else:
             kwargs[name] = _coerce(data[name], tp, prefix + name)
@@ -427,105 +456,40 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
 
 
 def validate(cfg: RunConfig) -> None:
-    """Range checks that types alone cannot express."""
-    batch = cfg.optim.batch_size
-    checks: list[tuple[bool, str]] = [
+    """Runs every section's range checks, then the recipe's checks across sections; raises the first failure."""
+    checks: Checks = [
         (
             bool(_PRESET_NAME.fullmatch(cfg.preset)),
             f"preset {cfg.preset!r} must be a plain name (letters, digits, '.', '_', '-'): it names run directories",
         ),
-        (cfg.train.steps >= 1, "train.steps must be >= 1"),
-        (batch == "auto" or batch >= 1, "optim.batch_size must be >= 1 (or auto)"),
-        (cfg.optim.n_critic >= 1, "optim.n_critic must be >= 1"),
-        (cfg.optim.lr_g > 0 and cfg.optim.lr_d > 0, "optim.lr_g and optim.lr_d must be > 0"),
-        (0 <= cfg.optim.beta1 < 1 and 0 <= cfg.optim.beta2 < 1, "optim.beta1 and optim.beta2 must be in [0, 1)"),
-        (
-            cfg.optim.lr_decay != "step" or len(cfg.optim.lr_milestones) > 0,
-            "optim.lr_decay=step needs optim.lr_milestones (e.g. optim.lr_milestones=[100000,150000])",
-        ),
-        (
-            cfg.optim.lr_decay == "step" or not cfg.optim.lr_milestones,
-            "optim.lr_milestones is only used with optim.lr_decay=step; set that too, or drop the milestones",
-        ),
-        (
-            all(b > a for a, b in zip((0, *cfg.optim.lr_milestones), cfg.optim.lr_milestones, strict=False)),
-            f"optim.lr_milestones must be increasing steps > 0, got {list(cfg.optim.lr_milestones)}",
-        ),
-        (0 < cfg.optim.lr_gamma <= 1, "optim.lr_gamma must be in (0, 1]"),
-        (0 <= cfg.train.ema_decay < 1, "train.ema_decay must be in [0, 1) (0 disables the EMA)"),
-        (cfg.train.log_every >= 1, "train.log_every must be >= 1"),
-        (cfg.train.sample_every >= 0, "train.sample_every must be >= 0"),
-        (cfg.train.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
-        (cfg.train.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
-        (cfg.train.sample_grid >= 1, "train.sample_grid must be >= 1"),
-        (cfg.model.z_dim >= 1, "model.z_dim must be >= 1"),
-        (cfg.model.pack >= 1, "model.pack must be >= 1 (1 = no packing)"),
-        (
-            batch == "auto" or batch % cfg.model.pack == 0,  # auto: checked once resolved (resolve_auto)
-            f"optim.batch_size={batch} must be a multiple of model.pack={cfg.model.pack}",
-        ),
-        (cfg.model.pack == 1 or not cfg.model.conditional, "model.pack > 1 needs an unconditional model"),
-        (cfg.model.g_width >= 1 and cfg.model.d_width >= 1, "model.g_width and model.d_width must be >= 1"),
-        (cfg.data.channels in (None, 1, 3), "data.channels must be 1, 3 or null"),
-        (cfg.data.resolution is None or cfg.data.resolution >= 4, "data.resolution must be >= 4 or null"),
-        (cfg.data.limit >= 0, "data.limit must be >= 0"),
-        (cfg.loss.r1_gamma >= 0, "loss.r1_gamma must be >= 0"),
-        (cfg.loss.r1_interval >= 1, "loss.r1_interval must be >= 1"),
-        (cfg.loss.gp_weight is None or cfg.loss.gp_weight >= 0, "loss.gp_weight must be >= 0"),
-        (cfg.loss.weight_clip is None or cfg.loss.weight_clip > 0, "loss.weight_clip must be > 0"),
-        (0 < cfg.train.rollback_lr_factor <= 1, "train.rollback_lr_factor must be in (0, 1]"),
-        (cfg.train.max_rollbacks >= 0, "train.max_rollbacks must be >= 0"),
-        (cfg.train.threads >= 0, "train.threads must be >= 0"),
-        (cfg.train.max_minutes >= 0, "train.max_minutes must be >= 0"),
-        (cfg.eval.every >= 0, "eval.every must be >= 0 (0 = no evaluation while training)"),
-        (cfg.eval.samples >= 2, "eval.samples must be >= 2"),
-        (cfg.eval.inception_samples == 0 or cfg.eval.inception_samples >= 2, "eval.inception_samples: 0 or >= 2"),
-        (cfg.eval.collapse_kl > 0, "eval.collapse_kl must be > 0"),
-        (
-            cfg.eval.best_metric != "fid" or cfg.eval.every == 0 or cfg.eval.inception_samples > 0,
-            "eval.best_metric=fid needs eval.inception_samples > 0",
-        ),
     ]
+    for section in RunConfig.SECTIONS:
+        checks += getattr(cfg, section).checks()
+    checks += cfg.recipe.run_checks(cfg)
     for ok, message in checks:
         if not ok:
             raise ConfigError(message)
 
 
-# ---------------------------------------------------------------------------------------------- presets
-
-PRESETS: Registry[Path] = Registry("preset")
-
-
-def _discover_presets() -> None:
-    if len(PRESETS) == 0 and CONFIG_DIR.is_dir():
-        for path in sorted(CONFIG_DIR.glob("*.yaml")):
-            PRESETS.add(path.stem, path)
-
-
-def preset_names() -> list[str]:
-    """Names of the YAML presets in ``configs/``."""
-    _discover_presets()
-    return PRESETS.names()
-
-
-def load_preset(name: str, overrides: list[str] | dict[str, Any] | None = None) -> RunConfig:
-    """Defaults <- ``configs/NAME.yaml`` <- overrides, validated."""
-    _discover_presets()
-    path = PRESETS.get(name)
-    with path.open() as fh:
-        data = yaml.safe_load(fh) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"preset file {path} must hold a mapping")
-    data = {"preset": name, **data}
-    cfg = from_dict(data)
-    return cfg.replace(overrides) if overrides else cfg
-
-
-def load_config_file(path: str | Path) -> RunConfig:
-    """Reads a ``config.json`` written by a run (or any JSON/YAML file of the same shape)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    return from_dict(data)
+def migrate_legacy(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``config.json`` written before the recipe section existed, in today's layout (its ``loss`` section,
+    ``model.pack``, ``optim.n_critic`` and ``optim.share_fake`` moved to ``recipe``); other dicts unchanged."""
+    if (
+        not isinstance(data, dict)
+        or "recipe" in data
+        or not any(
+            isinstance(data.get(section), dict) and key in data[section]
+            for section, key in (k.split(".") for k in MOVED_KEYS)
+        )
+    ):
+        return data
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    recipe: dict[str, Any] = {"name": "gan"}
+    for old, new in MOVED_KEYS.items():
+        section, key = old.split(".")
+        if isinstance(data.get(section), dict) and key in data[section]:
+            recipe[new.split(".")[1]] = data[section].pop(key)
+    if data.get("loss") == {}:
+        del data["loss"]
+    data["recipe"] = recipe
+    return data

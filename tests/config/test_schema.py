@@ -23,7 +23,7 @@ def test_required_presets_exist_and_resolve() -> None:
         cfg = load_preset(name)
         assert cfg.preset == name and cfg.description
     assert load_preset("mnist-mlp").model.name == "mlp"
-    assert load_preset("mnist-wgan-gp").loss.name == "wgan-gp"
+    assert load_preset("mnist-wgan-gp").recipe.loss == "wgan-gp"
     assert load_preset("mnist-hinge-sn").model.spectral_norm is True
 
 
@@ -76,8 +76,8 @@ def test_auto_batch_size_depends_on_the_device() -> None:
     explicit = load_preset("mnist-dcgan", {"optim.batch_size": 64})  # the user's number always wins
     assert resolve_auto(explicit, "cpu") is explicit and explicit.optim.batch == 64
     # a PacGAN pack checked against the batch it resolves to, naming both settings
-    packed = load_preset("mnist-dcgan", {"model.pack": 3})
-    with pytest.raises(ConfigError, match=r"batch_size=16 must be a multiple of model.pack=3 \(optim.batch_size=auto"):
+    packed = load_preset("mnist-dcgan", {"recipe.pack": 3})
+    with pytest.raises(ConfigError, match=r"batch_size=16 must be a multiple of recipe.pack=3 \(optim.batch_size=auto"):
         resolve_auto(packed, "cpu")
 
 
