@@ -36,6 +36,7 @@ from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, 
 from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import RECIPES, Built
+from ganforge.rundir import RunDir
 from ganforge.tasks import Task
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
 from ganforge.training.checkpoint import load_latest
@@ -225,12 +226,12 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
     def on_sample(step: int) -> None:
         _, grid = grids(step, sampler_G)
         metrics.on_image(step, "samples", grid)
-        plot_curves(metrics.records, run_dir / "loss_curves.png")
+        plot_curves(metrics.records, RunDir(run_dir).curves)
 
     def on_checkpoint(step: int) -> None:
         extra = {"run": str(run_dir.resolve()), "step": step, "ema": run.ema is not None, "dataset": run.array.name}
         save_pretrained(
-            sampler_G, run_dir / "generator", family=run.built.family, role="generator", extra=extra, overwrite=True
+            sampler_G, RunDir(run_dir).generator, family=run.built.family, role="generator", extra=extra, overwrite=True
         )
 
     t = cfg.train
@@ -263,7 +264,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         )
     finally:
         metrics.close()
-        plot_curves(metrics.records, run_dir / "loss_curves.png")
+        plot_curves(metrics.records, RunDir(run_dir).curves)
     log.info("trained steps %d..%d in %.1f s; run directory: %s", start, final, time.perf_counter() - started, run_dir)
     return run_dir
 
@@ -296,8 +297,8 @@ def train(
         msg = f"cannot create the run directory {path}: {exc.strerror}; choose another --run-dir"
         raise GanforgeError(msg) from None
     with run_lock(path):
-        atomic_write_text(path / "config.json", cfg.to_json() + "\n")
-        atomic_write_text(path / "run.json", json.dumps(_run_info(run), indent=2) + "\n")
+        atomic_write_text(RunDir(path).config, cfg.to_json() + "\n")
+        atomic_write_text(RunDir(path).info, json.dumps(_run_info(run), indent=2) + "\n")
         log.info("run directory: %s", path)
         return _execute(run, path, 0, cfg.train.steps, progress=progress)
 
@@ -308,12 +309,12 @@ def resume_config(
     """The config a resume of ``run_dir`` trains with: the run's own, with ``steps`` and the budget / cadence
     ``overrides`` of ``config.RESUME_OVERRIDES`` (anything else raises :class:`ConfigError`)."""
     path = Path(run_dir)
-    if not (path / "config.json").is_file():
+    if not (RunDir(path).config).is_file():
         raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     check_resume_overrides(overrides)
     changes = {**overrides, **({"train.steps": steps} if steps is not None else {})}
-    cfg = load_config_file(path / "config.json")
+    cfg = load_config_file(RunDir(path).config)
     return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
 
 
@@ -321,7 +322,7 @@ def _check_same_data(run_dir: Path, array: ImageArray | PointArray, *, moved: bo
     """Raises unless ``array`` is the data the run in ``run_dir`` trained on, by the name, count and shape its
     ``run.json`` records (for a ``data.path`` override, ``moved``: the count and shape; ``run.json`` then records
     the new name)."""
-    info_path = run_dir / "run.json"
+    info_path = RunDir(run_dir).info
     if not info_path.is_file():
         return
     info = json.loads(info_path.read_text())
@@ -358,7 +359,7 @@ def resume(
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     cfg = resume_config(path, steps=steps, overrides=overrides)
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
-        tensors, meta, ckpt_path = load_latest(path / "checkpoints")
+        tensors, meta, ckpt_path = load_latest(RunDir(path).checkpoints)
         start = int(meta["step"])
         if start > cfg.train.steps:
             raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
@@ -366,6 +367,6 @@ def resume(
         _check_same_data(path, array, moved="data.path" in overrides)
         run = _assemble(cfg, array)
         run.state.restore(tensors, meta)
-        atomic_write_text(path / "config.json", cfg.to_json() + "\n")
+        atomic_write_text(RunDir(path).config, cfg.to_json() + "\n")
         log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
         return _execute(run, path, start, cfg.train.steps, progress=progress)

@@ -16,34 +16,50 @@ from torch import nn
 from ganforge.config import RunConfig
 from ganforge.data import ImageArray, PointArray, load_dataset
 from ganforge.errors import ConfigError
+from ganforge.metrics.registry import METRICS, Subject
 from ganforge.models.io import save_pretrained
+from ganforge.recipes import RECIPES
+from ganforge.rundir import RunDir
 from ganforge.training.callbacks import MetricsLog
-from ganforge.training.checkpoint import load_latest, save_checkpoint
+from ganforge.training.checkpoint import LATEST, load_latest, save_checkpoint
 from ganforge.training.loop import TrainingState
 
 log = logging.getLogger(__name__)
 
 
+def run_subject(cfg: RunConfig, array: ImageArray | PointArray) -> Subject:
+    """What in-training evaluation judges: the run's samples, as the metric registry sees them."""
+    points = isinstance(array, PointArray)
+    return Subject(
+        name=array.name,
+        reference=f"{cfg.data.name}:test",
+        kind="points" if points else "images",
+        shape=(array.dim,) if isinstance(array, PointArray) else tuple(array.images.shape[1:]),
+        dataset=cfg.data.name,
+        fewest=cfg.eval.samples,
+        task=RECIPES.get(cfg.recipe.name).task(cfg),
+    )
+
+
+def _applies(name: str, subject: Subject) -> bool:
+    return METRICS.get(name).why_not(subject) is None
+
+
 def domain_dataset(cfg: RunConfig, array: ImageArray | PointArray) -> str | None:
     """The dataset whose shipped domain classifier applies to this run's images, if any."""
-    from ganforge.metrics.domain import CLASSIFIERS
-
-    if isinstance(array, PointArray):
-        return None
-    fits = cfg.data.name in CLASSIFIERS and array.images.shape[1:] == (28, 28, 1)
-    return cfg.data.name if fits else None
+    return cfg.data.name if _applies("domain", run_subject(cfg, array)) else None
 
 
 def is_stacked_mnist(cfg: RunConfig, array: ImageArray | PointArray) -> bool:
     """Whether the run trains on Stacked MNIST at its native 28x28 (its 1,000-mode metrics apply)."""
-    return isinstance(array, ImageArray) and cfg.data.name == "stacked-mnist" and array.images.shape[1:] == (28, 28, 3)
+    return _applies("modes", run_subject(cfg, array))
 
 
 def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
     """Raises ConfigError when ``eval.*`` asks for metrics this data cannot give (before anything is written)."""
     if not cfg.eval.every:
         return
-    if isinstance(array, PointArray):
+    if _applies("modes2d", run_subject(cfg, array)):
         if cfg.eval.best_metric not in ("reverse_kl", "none"):
             raise ConfigError(f"2D point runs measure modes: use eval.best_metric=reverse_kl or none, not "
                               f"{cfg.eval.best_metric!r}")  # fmt: skip
@@ -83,7 +99,7 @@ def in_training_eval(
     seed = cfg.train.seed + 2_000_003
     monitor: GeneratorMonitor | PointMonitor | StackedMonitor
     dataset = domain_dataset(cfg, array)
-    if isinstance(array, PointArray):
+    if isinstance(array, PointArray):  # the 2D mode metrics (the only ones that apply to points)
         monitor = PointMonitor(array.modes, array.std, samples=cfg.eval.samples, seed=seed)
     elif is_stacked_mnist(cfg, array):
         monitor = StackedMonitor(samples=cfg.eval.samples, seed=seed)
@@ -95,10 +111,10 @@ def in_training_eval(
             inception_samples=cfg.eval.inception_samples,
             seed=seed,
         )
-    best_dir = run_dir / "best"
+    best_dir = RunDir(run_dir).best
     best = {"value": float("inf")}
-    if (best_dir / "checkpoints" / "latest").is_file():  # resumed: beat the best so far, not +inf
-        best["value"] = float(load_latest(best_dir / "checkpoints")[1].get("best_value", float("inf")))
+    if (best_dir.checkpoints / LATEST).is_file():  # resumed: beat the best so far, not +inf
+        best["value"] = float(load_latest(best_dir.checkpoints)[1].get("best_value", float("inf")))
 
     def on_eval(step: int) -> None:
         values = monitor(generator)
@@ -113,11 +129,9 @@ def in_training_eval(
             best["value"] = values[key]
             tensors, meta = state.capture()
             meta.update({"best_metric": key, "best_value": values[key]})
-            save_checkpoint(best_dir / "checkpoints", step, tensors, meta, keep=1)
+            save_checkpoint(best_dir.checkpoints, step, tensors, meta, keep=1)
             extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": array.name,
                      "ema": cfg.train.ema_decay > 0}  # as the run's generator/ records it  # fmt: skip
-            save_pretrained(
-                generator, best_dir / "generator", family=family, role="generator", extra=extra, overwrite=True
-            )
+            save_pretrained(generator, best_dir.generator, family=family, role="generator", extra=extra, overwrite=True)
 
     return on_eval

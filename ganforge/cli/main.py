@@ -17,6 +17,7 @@ from typing import Any
 
 from ganforge.errors import GanforgeError
 from ganforge.fileio import check_creatable
+from ganforge.rundir import RunDir
 
 log = logging.getLogger("ganforge")
 #: ganforge.metrics.inception.VARIANTS and "auto" (listed here: the parser must not import torch).
@@ -138,7 +139,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             print(resolve_config(cfg).to_json())  # as the run would record it: `auto` settings fixed for the device
             return 0
         run_dir = train(cfg, run_dir=args.run_dir, progress=False if args.no_progress else None)
-    samples = sorted((run_dir / "samples").glob("step_*.png"))
+    samples = RunDir(run_dir).sample_grids()
     print(f"run directory: {run_dir}")
     if samples:
         print(f"last sample grid: {samples[-1]}")
@@ -189,7 +190,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from ganforge.api import resolve_device
     from ganforge.fileio import atomic_write_text
-    from ganforge.metrics.evaluate import METRICS, NEIGHBOURS, evaluate, parse_metrics
+    from ganforge.metrics.evaluate import default_metrics, evaluate, parse_metrics
     from ganforge.metrics.sources import load_source
 
     if args.n is not None and args.n < 2:
@@ -207,16 +208,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             raise GanforgeError(f"give --against REF: {args.source} is not known to belong to a dataset")
         args.against = f"{source.dataset}:test"
     against = load_source(args.against, n=None, seed=args.seed, device=device)
-    if args.metrics is None:
-        dataset = against.dataset or source.dataset
-        applies = {
-            "domain": source.images.shape[1:] == (28, 28, 1) and dataset in ("mnist", "fashion-mnist"),
-            "modes": source.images.shape[1:] == (28, 28, 3) and dataset == "stacked-mnist",
-            **{m: min(len(source.images), len(against.images)) > k for m, k in NEIGHBOURS.items()},
-        }
-        metrics = tuple(m for m in METRICS if applies.get(m, True))
-    else:
-        metrics = parse_metrics(args.metrics)
+    metrics = default_metrics(source, against) if args.metrics is None else parse_metrics(args.metrics)
     report = evaluate(source, against, metrics, variant=args.variant, device=device, seed=args.seed)
     print(f"{report.source} ({report.n_source} images) vs {report.against} ({report.n_against} images)")
     for key, value in report.values.items():

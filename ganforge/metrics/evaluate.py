@@ -1,6 +1,6 @@
 """One entry point for every metric: ``evaluate(source, against, metrics)`` -> numbers + protocol.
 
-Metric names (``--metrics``):
+The metrics are those of the registry (:mod:`ganforge.metrics.registry`, ``--metrics``):
 
 - ``fid``: Fréchet Inception Distance (pool3 features, :mod:`ganforge.metrics.inception`).
 - ``kid``: Kernel Inception Distance, mean and std over subsets of 1,000 (:mod:`ganforge.metrics.kid`).
@@ -10,6 +10,9 @@ Metric names (``--metrics``):
   the domain classifier; the TF-Inception port has no logits), classes covered, class KL, confidence.
 - ``modes``: Stacked MNIST only (28×28 RGB): modes covered of 1,000, KL to uniform, mean confidence
   (:mod:`ganforge.metrics.stacked`).
+
+The Inception features are computed once for all the Inception metrics asked for (real sets through the
+content-keyed cache).
 """
 
 from __future__ import annotations
@@ -22,19 +25,18 @@ from typing import Any
 import numpy as np
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics import domain
 from ganforge.metrics.cache import cache_key, cached_features
-from ganforge.metrics.frechet import GaussianStats, frechet_distance
-from ganforge.metrics.kid import kernel_distance
-from ganforge.metrics.prdc import density_coverage, precision_recall
+from ganforge.metrics.registry import METRICS as REGISTRY
+from ganforge.metrics.registry import Inputs, Subject, applicable, asked_for, in_order
 from ganforge.metrics.sources import ImageSet
 
 log = logging.getLogger(__name__)
 
-METRICS = ("fid", "kid", "pr", "dc", "domain", "modes")
-INCEPTION_METRICS = ("fid", "kid", "pr", "dc")
+#: Every metric ``evaluate`` computes, in report order.
+METRICS = tuple(m.name for m in in_order() if m.compute is not None)
+INCEPTION_METRICS = tuple(name for name in METRICS if REGISTRY.get(name).inception)
 #: The k-th nearest neighbour each metric compares with: it needs more than k images on each side.
-NEIGHBOURS = {"pr": 3, "dc": 5}
+NEIGHBOURS = {name: REGISTRY.get(name).neighbours for name in METRICS if REGISTRY.get(name).neighbours}
 
 
 @dataclass
@@ -71,14 +73,21 @@ def parse_metrics(text: str) -> tuple[str, ...]:
     return names
 
 
-def _domain_dataset(source: ImageSet, against: ImageSet) -> str:
-    dataset = against.dataset or source.dataset
-    if dataset not in domain.CLASSIFIERS:
-        raise GanforgeError(
-            f"the domain metrics need MNIST or Fashion-MNIST; neither {source.name} nor {against.name} is known "
-            "to be one: compare against mnist:test / fashion-mnist:test, or drop 'domain' from --metrics"
-        )
-    return dataset
+def subject(source: ImageSet, against: ImageSet) -> Subject:
+    """What the metrics judge when ``source`` is measured against ``against``."""
+    return Subject(
+        name=source.name,
+        reference=against.name,
+        kind="images" if source.images.ndim == 4 else "points",
+        shape=tuple(source.images.shape[1:]),
+        dataset=against.dataset or source.dataset,
+        fewest=min(len(source.images), len(against.images)),
+    )
+
+
+def default_metrics(source: ImageSet, against: ImageSet) -> tuple[str, ...]:
+    """The metrics that apply to ``source`` against ``against`` (what ``ganforge eval`` measures by default)."""
+    return tuple(m.name for m in applicable(subject(source, against)))
 
 
 def evaluate(
@@ -91,38 +100,20 @@ def evaluate(
     kid_subsets: int = 100,
     seed: int = 0,
 ) -> Report:
-    """Computes ``metrics`` of ``source`` against ``against`` (the reference, usually real data)."""
+    """Computes ``metrics`` of ``source`` against ``against`` (the reference, usually real data).
+
+    Raises:
+        GanforgeError: A metric does not apply (the message says why and what to do), or the image sizes differ.
+    """
     started = time.perf_counter()
-    fewest = min(len(source.images), len(against.images))
-    for metric in metrics:
-        if fewest <= NEIGHBOURS.get(metric, 0):
-            k = NEIGHBOURS[metric]
-            raise GanforgeError(
-                f"the {metric!r} metric compares each image with its k = {k} nearest neighbours, so it needs more "
-                f"than {k} images on each side, got {fewest}: measure more images (--n) or leave {metric!r} out of "
-                "--metrics"
-            )
+    chosen = [m for m in in_order() if m.name in metrics]  # computed and reported in the registry's order
+    about = subject(source, against)
+    for metric in sorted((REGISTRY.get(name) for name in metrics), key=lambda m: 0 if m.neighbours else 1):
+        asked_for(metric, about)  # the neighbour counts first, then the rest, each in the order asked
     report = Report(source.name, against.name, len(source.images), len(against.images))
     report.protocol["seed"] = seed
-    if "domain" in metrics:
-        dataset = _domain_dataset(source, against)
-        m = domain.domain_metrics(source.images, dataset, reference=against.images)
-        report.values.update({k: v for k, v in m.as_dict().items() if k != "class_histogram"})
-        report.details["class_histogram"] = list(m.class_histogram)
-        report.protocol["domain"] = {"dataset": dataset, **domain.protocol(dataset)}
-    if "modes" in metrics:
-        from ganforge.metrics.stacked import stacked_mode_metrics
-
-        if source.images.shape[1:] != (28, 28, 3):
-            raise GanforgeError(f"the 'modes' metric is for Stacked MNIST (28x28 RGB images); {source.name} has "
-                                f"images of shape {list(source.images.shape[1:])}")  # fmt: skip
-        sm = stacked_mode_metrics(source.images)
-        report.values.update(
-            {"modes_covered": sm.modes_covered, "mode_kl": sm.kl, "mean_confidence": sm.mean_confidence}
-        )
-        report.protocol["modes"] = {"dataset": "stacked-mnist", "per_channel": domain.protocol("mnist")}
-    wanted = [m for m in metrics if m in INCEPTION_METRICS]
-    if wanted:
+    inputs = Inputs(source, against, seed=seed, kid_subsets=kid_subsets)
+    if any(m.inception for m in chosen):
         from ganforge.metrics.inception import InceptionFeatures, protocol, resolve_variant
 
         if source.images.shape[-3:-1] != against.images.shape[-3:-1]:
@@ -133,7 +124,6 @@ def evaluate(
         variant = resolve_variant(variant, device)
         extractor = InceptionFeatures(variant, device=device)
         proto = protocol(variant)
-        report.protocol["inception"] = proto
 
         def features(s: ImageSet) -> np.ndarray:
             if not s.real:
@@ -141,22 +131,24 @@ def evaluate(
             key = cache_key(proto, s.digest())
             return cached_features(key, lambda: extractor(s.images), expected_rows=len(s.images))
 
+        for metric in chosen:  # the domain and mode metrics before the (slow) features, as reports list them
+            if not metric.inception:
+                assert metric.compute is not None, f"{metric.name} is computed only while training"
+                metric.compute(inputs, report)
+        report.protocol["inception"] = proto
         fs, fa = features(source), features(against)
-        if "fid" in wanted and min(len(fs), len(fa)) <= fs.shape[1]:
+        inputs.inception = (fs, fa)
+        if "fid" in metrics and min(len(fs), len(fa)) <= fs.shape[1]:
             log.warning("FID from %d images: no more than the %d feature dimensions, so the covariances are singular "
                         "and FID is biased upwards; compare it only with FIDs of the same image counts (the "
                         "published ones use 10,000 or 50,000)", min(len(fs), len(fa)), fs.shape[1])  # fmt: skip
-        if "fid" in wanted:
-            report.values["fid"] = frechet_distance(GaussianStats.of(fs), GaussianStats.of(fa))
-        if "kid" in wanted:
-            kid = kernel_distance(fs, fa, subsets=kid_subsets, seed=seed)
-            report.values.update({"kid": kid.mean, "kid_std": kid.std})
-            report.protocol["kid"] = {"subset_size": kid.subset_size, "subsets": kid.subsets}
-        if "pr" in wanted:
-            p, r = precision_recall(fa, fs, k=NEIGHBOURS["pr"])
-            report.values.update({"precision": p, "recall": r})
-        if "dc" in wanted:
-            d, c = density_coverage(fa, fs, k=NEIGHBOURS["dc"])
-            report.values.update({"density": d, "coverage": c})
+        for metric in (m for m in chosen if m.inception):
+            assert metric.compute is not None
+            metric.compute(inputs, report)
+    else:
+        for metric in chosen:
+            if metric.compute is None:
+                raise GanforgeError(f"the {metric.name!r} metric is computed only while training")
+            metric.compute(inputs, report)
     report.seconds = time.perf_counter() - started
     return report

@@ -23,6 +23,7 @@ from PIL import Image
 from ganforge.data import DATASETS, load_dataset
 from ganforge.data.folder import SKIP_BAD_HINT, list_images
 from ganforge.errors import DataError, GanforgeError
+from ganforge.rundir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,13 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
             raise GanforgeError(f"{path}: a file SOURCE must be a .npz with uint8 'images'")
         array = load_dataset("npz", path=str(path))
         return ImageSet(random_subset(array.images, n, seed), str(path), None, real=True)
-    from ganforge.models.io import complete_model_dir
+    from ganforge.models.io import CONFIG_NAME, complete_model_dir
 
-    gen_dir = complete_model_dir(path / "generator") or complete_model_dir(path)
+    gen_dir = complete_model_dir(RunDir(path).generator) or complete_model_dir(path)
     if gen_dir is not None:
         from ganforge.sampling import generate, load_generator
 
-        extra = json.loads((gen_dir / "config.json").read_text()).get("extra", {})
+        extra = json.loads((gen_dir / CONFIG_NAME).read_text()).get("extra", {})
         images, _ = generate(load_generator(gen_dir, device=device), n or DEFAULT_GENERATED, seed=seed)
         if images.ndim != 4:
             raise GanforgeError(f"{path} generates 2D points, not images; measure it with "

@@ -13,6 +13,7 @@ from ganforge.errors import GanforgeError
 from ganforge.hardware import resolve_device
 from ganforge.models import module_config
 from ganforge.models.io import complete_model_dir, load_pretrained
+from ganforge.rundir import RunDir
 from ganforge.sampling.images import to_uint8
 
 
@@ -82,7 +83,7 @@ def generate(
 def resolve_generator_dir(source: str | Path) -> Path:
     """A run directory or a ``generator/`` directory -> the ``generator/`` directory."""
     path = Path(source)
-    for candidate in (path / "generator", path):
+    for candidate in (RunDir(path).generator, path):
         found = complete_model_dir(candidate)
         if found is not None:
             return found

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ganforge.fileio import atomic_write_text
+from ganforge.rundir import RunDir
 from ganforge.sampling.generate import class_labels, latents
 from ganforge.sampling.images import make_grid, save_png, to_uint8
 from ganforge.sampling.points import scatter_image
@@ -47,14 +48,16 @@ class MetricsLog:
     """
 
     def __init__(self, run_dir: Path, *, start_step: int, total_steps: int, progress: bool | None = None) -> None:
-        self.path = run_dir / "metrics.jsonl"
+        self.path = RunDir(run_dir).metrics
         kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= start_step]
         atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self.records = kept
         self._fh: TextIO = self.path.open("a")
         from torch.utils.tensorboard import SummaryWriter  # heavy import, only when a run starts
 
-        self.tb = SummaryWriter(log_dir=str(run_dir / "tensorboard"), purge_step=start_step + 1 if start_step else None)
+        self.tb = SummaryWriter(
+            log_dir=str(RunDir(run_dir).tensorboard), purge_step=start_step + 1 if start_step else None
+        )
         self.total = total_steps
         show = sys.stderr.isatty() if progress is None else progress
         self.bar = None
@@ -139,7 +142,8 @@ class SampleGrid:
         self, run_dir: Path, *, n: int, z_dim: int, num_classes: int, seed: int, modes: np.ndarray | None = None
     ) -> None:
         self.modes = modes
-        self.dir = run_dir / "samples"
+        self.run = RunDir(run_dir)
+        self.dir = self.run.samples
         self.dir.mkdir(exist_ok=True)
         self.z = latents(n, z_dim, seed + 1_000_003)
         self.labels = class_labels(n, num_classes) if num_classes else None
@@ -157,7 +161,7 @@ class SampleGrid:
             grid = scatter_image(out.float().cpu().numpy(), self.modes)
         else:
             grid = make_grid(to_uint8(out), nrow=self.nrow)
-        path = save_png(self.dir / f"step_{step:07d}.png", grid)
+        path = save_png(self.run.sample_grid(step), grid)
         return path, grid
 
 

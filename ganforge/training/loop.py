@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
+from ganforge.rundir import RunDir
 from ganforge.training import checkpoint as ckpt
 from ganforge.training.callbacks import MetricsLog
 from ganforge.training.trainer import NonFiniteLossError, Trainer
@@ -140,7 +141,7 @@ def fit(
             ``cadence.max_minutes`` is a normal end: the final step is returned, everything is written.)
         TrainingDiverged: when losses stay non-finite (or ``on_nonfinite == "stop"``).
     """
-    ckpt_dir = run_dir / "checkpoints"
+    ckpt_dir = RunDir(run_dir).checkpoints
 
     def save(step: int) -> None:
         tensors, meta = state.capture()

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ganforge.errors import GanforgeError
-
-LOCK_NAME = ".lock"
+from ganforge.rundir import RunDir
 
 try:
     import fcntl
@@ -33,7 +32,7 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     if fcntl is None:  # pragma: no cover
         yield
         return
-    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(RunDir(run_dir).lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
