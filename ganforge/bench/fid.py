@@ -30,15 +30,16 @@ GOALS = {"mnist": 5.0, "fashion-mnist": 15.0}
 NO_STEP_LIMIT = 10_000_000
 #: Config sections whose differences from the preset change what is trained (train / eval only set the budget
 #: and the bookkeeping, which the table states separately).
-_MODEL_SECTIONS = ("data", "model", "loss", "optim")
+_MODEL_SECTIONS = ("data", "model", "recipe", "optim")
 
 
 def preset_changes(config: dict[str, Any], device_type: str = "cpu") -> list[str]:
-    """``KEY=VALUE`` for every data / model / loss / optim setting of a run's ``config.json`` that differs
+    """``KEY=VALUE`` for every data / model / recipe / optim setting of a run's ``config.json`` that differs
     from its preset (its ``auto`` settings as on ``device_type``, where the run trained), so a table row says
     which variant of the preset was trained."""
-    from ganforge.config import load_preset, resolve_auto
+    from ganforge.config import load_preset, migrate_legacy, resolve_auto
 
+    config = migrate_legacy(config)  # a run of the layout before the recipe section
     base = resolve_auto(load_preset(config["preset"]), device_type).to_dict()
     return [
         f"{section}.{key}={json.dumps(value, separators=(',', ':')) if isinstance(value, list) else value}"

@@ -37,7 +37,7 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
 def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["train", "mnist-wgan-gp", "--dry-run", "--steps", "7", "optim.lr_d=3e-4"]) == 0
     cfg = json.loads(capsys.readouterr().out)
-    assert cfg["train"]["steps"] == 7 and cfg["optim"]["lr_d"] == 3e-4 and cfg["optim"]["n_critic"] == 5
+    assert cfg["train"]["steps"] == 7 and cfg["optim"]["lr_d"] == 3e-4 and cfg["recipe"]["n_critic"] == 5
     assert main(["train", "mnist-dcgan", "--dry-run", "train.device=cpu"]) == 0
     assert json.loads(capsys.readouterr().out)["optim"]["batch_size"] == 16  # `auto`, as a CPU run records it
     assert os.listdir(tmp_path) == []
