@@ -158,9 +158,9 @@ def _lr_schedule(cfg: RunConfig) -> Callable[[int], float] | None:
 def _assemble(cfg: RunConfig, array: ImageArray | PointArray) -> _Run:
     device = resolve_device(cfg.train.device)
     configure_threads(cfg.train.threads)
-    check_eval_config(cfg, array)
     recipe = RECIPES.get(cfg.recipe.name)
-    built = recipe.build(cfg, array, device)
+    built = recipe.build(cfg, array, device)  # first: its errors (model vs data) say more than the eval config's
+    check_eval_config(cfg, array)
     sampler = built.modules[built.sampler]
     ema = EMA(sampler, cfg.train.ema_decay, cfg.train.ema_start) if cfg.train.ema_decay > 0 else None
     trainer = Trainer(
