@@ -237,7 +237,7 @@ def _no_swallowed_overrides(option: str, values: list[Any] | None, suite: str) -
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from ganforge.bench import write_json
+    from ganforge.reproduce import write_json
 
     _no_swallowed_overrides("--presets", args.presets, args.suite)
     _no_swallowed_overrides("--runs", args.runs, args.suite)
@@ -261,13 +261,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     check_creatable(args.out, "--out", folder=True)
     results: list[object]
     if args.suite == "modes2d":
-        from ganforge.bench.modes2d import modes2d_table, run_modes2d
+        from ganforge.reproduce.modes2d import modes2d_table, run_modes2d
 
         seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
         rows2d = run_modes2d(args.out, seeds=seed_list, steps=args.steps, overrides=args.overrides, runs=args.runs)
         table, results = modes2d_table(rows2d), list(rows2d)
     elif args.suite == "stacked-mnist":
-        from ganforge.bench.stacked import run_stacked, stacked_table
+        from ganforge.reproduce.stacked import run_stacked, stacked_table
 
         samples = args.samples or 26_000
         seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
@@ -275,7 +275,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                              runs=args.runs)  # fmt: skip
         table, results = stacked_table(rows_s), list(rows_s)
     else:
-        from ganforge.bench.fid import fid_table, run_fid
+        from ganforge.reproduce.fid import fid_table, run_fid
 
         default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
         presets = args.presets if args.presets is not None else default

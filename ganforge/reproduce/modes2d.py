@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganforge.bench import mean_std
 from ganforge.errors import GanforgeError
+from ganforge.reproduce import mean_std
 
 #: (benchmark, method) -> (modes captured, high-quality %, source); None where the paper gives no number.
 PUBLISHED_2D: dict[str, list[tuple[str, str, str, str]]] = {

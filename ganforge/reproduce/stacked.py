@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganforge.bench import mean_std
 from ganforge.errors import GanforgeError
+from ganforge.reproduce import mean_std
 
 #: (method, modes, KL, source) as published.
 PUBLISHED: list[tuple[str, str, str, str]] = [

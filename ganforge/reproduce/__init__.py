@@ -1,8 +1,8 @@
-"""``ganforge bench``: published benchmarks reproduced with ganforge's own presets, printed side by side.
+"""Published benchmark tables reproduced with ganforge's own presets, printed side by side (``ganforge bench``).
 
-- :mod:`~ganforge.bench.modes2d`: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN).
-- :mod:`~ganforge.bench.stacked`: Stacked MNIST, 1,000 modes (VEEGAN, PacGAN).
-- :mod:`~ganforge.bench.fid`: Inception FID per preset after a fixed CPU budget ("Are GANs Created Equal?").
+- :mod:`~ganforge.reproduce.modes2d`: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN).
+- :mod:`~ganforge.reproduce.stacked`: Stacked MNIST, 1,000 modes (VEEGAN, PacGAN).
+- :mod:`~ganforge.reproduce.fid`: Inception FID per preset after a fixed CPU budget ("Are GANs Created Equal?").
 
 Every suite trains into a new folder (never over existing runs) and returns plain records that
 :func:`write_json` stores.
