@@ -1,14 +1,14 @@
 """What each preset gives after a fixed CPU budget: steps reached, speed, final statistics, sample grid.
 
-    .venv/bin/python benchmarks/presets.py --minutes 5 --out runs/bench-presets --json docs/presets.json
+    python -m benchmarks.presets --minutes 5
 
 Each preset trains (its own config, seed 0) until ``--minutes`` of wall time or the preset's step count,
-whichever comes first, in a fresh run directory under ``--out``. ``folder-dcgan`` trains on a folder of
-PNGs written from the first ``--folder-images`` Fashion-MNIST test images (nested class folders), the
-only real image collection on this machine; it exercises the whole folder pipeline (decode, RGB, 64 px).
-The table prints steps, images/s, the domain metrics of 10,000 samples (MNIST / Fashion-MNIST presets;
-see ganforge.metrics.domain) and the mean losses / D outputs of the last log interval; the last
-sample grid of each run is copied to ``--grids`` for docs/RESULTS.md.
+whichever comes first, in a fresh run directory under ``--run-dir`` (default: a new
+``runs/benchmarks/presets-TIME/``). ``folder-dcgan`` trains on a folder of PNGs written from the first
+``--folder-images`` Fashion-MNIST test images (nested class folders), standing in for a user's image folder; it
+exercises the whole folder pipeline (decode, RGB, 64 px). The table prints steps, images/s,
+the domain metrics of 10,000 samples (MNIST / Fashion-MNIST presets; see ganforge.metrics.domain) and the mean
+losses / D outputs of the last log interval; ``--grids DIR`` copies the last sample grid of each run there.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import torch
 from PIL import Image
 
 import ganforge
+from benchmarks.harness import RESULTS_DIR, check_out, describe, note, out_option, save_record
 from ganforge.config import load_preset, preset_names
 from ganforge.data import load_dataset
 from ganforge.metrics.domain import CLASSIFIERS, domain_metrics
@@ -84,29 +83,36 @@ def run_preset(name: str, out: Path, minutes: float, folder: Path | None) -> dic
     }
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.presets", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--presets", nargs="*", default=None, help="default: every preset")
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget per preset")
-    p.add_argument("--out", type=Path, required=True, help="new folder for the runs")
+    p.add_argument("--run-dir", type=Path, default=None,
+                   help=f"new folder for the runs (default: a new {RESULTS_DIR}/presets-TIME)")  # fmt: skip
     p.add_argument("--grids", type=Path, default=None, help="copy each last grid here as PRESET.png")
     p.add_argument("--folder-images", type=int, default=2000)
-    p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--summarize", action="store_true", help="measure the runs already in --out, train nothing")
-    args = p.parse_args()
+    out_option(p)
+    p.add_argument("--summarize", action="store_true", help="measure the runs already in --run-dir, train nothing")
+    args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    if args.out.exists() and not args.summarize:
-        sys.exit(f"{args.out} exists; runs are never overwritten, pick a new --out (or --summarize it)")
+    check_out(p, args.out)
+    if args.summarize and args.run_dir is None:
+        p.error("--summarize measures the runs in --run-dir: name it")
+    run_dir = args.run_dir or RESULTS_DIR / f"presets-{time.strftime('%Y%m%d-%H%M%S')}"
+    if run_dir.exists() and not args.summarize:
+        p.error(f"{run_dir} exists; runs are never overwritten, pick a new --run-dir (or --summarize it)")
     names = args.presets or preset_names()
     needs_folder = any(n.startswith("folder") for n in names)
-    folder = args.out / "_folder"
+    folder = run_dir / "_folder"
     if needs_folder and not folder.is_dir():
         write_folder(folder, args.folder_images)
     rows = []
     for name in names:
-        row = run_preset(name, args.out, args.minutes, folder)
+        row = run_preset(name, run_dir, args.minutes, folder)
         rows.append(row)
-        print(json.dumps(row), flush=True)
+        note(json.dumps(row))
         if args.grids is not None:
             args.grids.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(str(row["grid"]), args.grids / f"{name}.png")
@@ -126,16 +132,12 @@ def main() -> None:
         "D(x)",
         "D(G(z))",
     ]
-    print(
-        f"\nmachine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-        f"torch {torch.__version__}, budget {args.minutes} min per preset"
-    )
+    print(f"machine: {describe(torch.device('cpu'))}, torch {torch.__version__}, budget {args.minutes} min per preset")
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
         print("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
-    if args.json is not None:
-        args.json.write_text(json.dumps({"minutes": args.minutes, "rows": rows}, indent=2) + "\n")
+    save_record("presets", {"minutes": args.minutes, "run_dir": str(run_dir), "rows": rows}, args.out)
 
 
 if __name__ == "__main__":

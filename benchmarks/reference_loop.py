@@ -1,6 +1,6 @@
-"""The *reference loop* of the performance benchmarks: a GAN step written the way tutorials write it.
+"""The *reference loop* of the throughput and time-to-quality suites: a GAN step written the way tutorials write it.
 
-PyTorch-GAN's ``dcgan.py`` and the seeds' examples: a ``torch.utils.data.DataLoader`` over a map-style dataset
+As PyTorch-GAN's ``dcgan.py`` does: a ``torch.utils.data.DataLoader`` over a map-style dataset
 that converts one uint8 image at a time (``ToTensor`` + ``Normalize``), fp32, contiguous tensors, the G step
 then the D step on ``G(z).detach()``, BCE-with-logits (the non-saturating loss) and ``.item()`` on both losses
 every step. It trains the preset's own G and D with the tutorials' Adam settings (``TUTORIAL_ADAM``: lr 2e-4 for
@@ -53,7 +53,7 @@ class ReferenceLoop:
     ``device``.
 
     Attributes:
-        G: The generator being trained (what the quality benchmark samples).
+        G: The generator being trained (what the time-to-quality suite samples).
         losses: ``(g_loss, d_loss)`` of the last step, read with ``.item()`` as tutorials print them.
         train_images: How many training images the loader draws from.
         overrides: The ``data.*`` / ``model.*`` overrides it took.

@@ -1,6 +1,6 @@
 """Time to a 64-image grid from a ``generator/`` directory: cold (a fresh ``ganforge sample`` process) and warm.
 
-    .venv/bin/python benchmarks/sample_latency.py runs/mnist-dcgan-XXXX --repeats 5 --json docs/sample_latency.json
+    python -m benchmarks.sample_latency runs/mnist-dcgan-XXXX --repeats 5
 
 *Cold*: wall time of ``python -m ganforge sample RUN --n 64 --out grid.png`` in a new process (interpreter
 start, imports, reading and checking the weights, generating, writing the PNG), median of ``--repeats``.
@@ -11,7 +11,6 @@ after one warm-up; also the load step alone. ``--device`` (``auto``: CUDA when a
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -20,19 +19,24 @@ import time
 from pathlib import Path
 
 import torch
-from devices import describe, device_of, device_option, sync
 
+from benchmarks.harness import check_out, describe, device_of, device_option, out_option, save_record, sync
 from ganforge.sampling import generate, load_generator, make_grid, save_png
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.sample_latency",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("run", type=Path, help="run directory or its generator/ directory")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=5)
     device_option(p)
-    p.add_argument("--json", type=Path, default=None)
-    args = p.parse_args()
+    out_option(p)
+    args = p.parse_args(argv)
+    check_out(p, args.out)
     device = device_of(args)
     with tempfile.TemporaryDirectory() as tmp:
         cold = []
@@ -65,8 +69,7 @@ def main() -> None:
     }
     print(f"| images | cold: new process (s) | load generator (s) | warm: generate + PNG (ms) |\n|---|---|---|---|\n"
           f"| {args.n} | {row['cold_s']:.2f} | {row['load_s']:.3f} | {1000 * row['warm_s']:.1f} |")  # fmt: skip
-    if args.json is not None:
-        args.json.write_text(json.dumps(row, indent=2) + "\n")
+    save_record("sample_latency", row, args.out)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,22 @@
 """Training throughput: the tutorial loop against ganforge's trainer, same model, loss and batch.
 
-    .venv/bin/python benchmarks/throughput.py --presets mnist-mlp mnist-dcgan --rounds 3 --steps 100 \
-        --json docs/throughput.json
+    python -m benchmarks.throughput --presets mnist-mlp mnist-dcgan --rounds 3 --steps 100
 
-The *reference loop* (``reference_loop.py``) is written the way the seeds and common tutorials (PyTorch-GAN's
+The *reference loop* (:mod:`benchmarks.reference_loop`) is written the way common tutorials (PyTorch-GAN's
 ``dcgan.py``) write it: a ``torch.utils.data.DataLoader`` that converts one uint8 image at a time, fp32,
 G step then D step on ``G(z).detach()``, BCE-with-logits and ``.item()`` on both losses every step.
 ganforge runs its own trainer (``ganforge.api`` assembly of the preset: data on device, channels_last,
 precision ``auto``, fused Adam, statistics synced once per 50 steps; trailing ``KEY=VALUE`` arguments override its
 preset, e.g. ``train.compile=reduce-overhead``).
 Both use the preset's G and D at the tutorial's batch 64 (whatever the preset's own batch size) and all cores,
-and the same loss: the reference has no R1 term, so ganforge's side runs with ``loss.r1_gamma=0`` here even where
+and the same loss: the reference has no R1 term, so ganforge's side runs with ``recipe.r1_gamma=0`` here even where
 the preset keeps R1 (``mnist-dcgan``); the time-to-quality benchmark is where the preset trains as shipped.
 
 Rounds alternate (reference, ganforge, reference, ...) because the machine is shared; the table gives the
 median images/s of each and the median of the per-round ratios. FLOPs per step come from
 ``torch.utils.flop_counter`` on one ganforge step (forward + backward of every phase); achieved GFLOP/s =
 FLOPs/step x steps/s, shown against this machine's measured fp32 and bf16 matmul peak (a 2048^3 matmul,
-best of 5, same thread count). A second table splits ganforge's step time: the part inside the arithmetic
+best of 5, same thread count). The last columns split ganforge's step time: the part inside the arithmetic
 kernels (matmul, convolution forward / backward, fused Adam; torch.profiler self time) bounds the ratio any
 loop could reach with these kernels.
 
@@ -31,17 +30,15 @@ longer than its busy time is bound by the host (Python, kernel launches), not by
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
-from devices import describe, device_of, device_option, sync
-from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.harness import check_out, describe, device_of, device_option, out_option, save_record, sync
+from benchmarks.reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from ganforge.api import _assemble
 from ganforge.config import load_preset, parse_overrides
 from ganforge.data import load_dataset
@@ -51,7 +48,7 @@ BATCH = TUTORIAL_BATCH  # "at the reference's batch size": ganforge's side is ru
 
 
 def reference_steps(name: str, steps: int, seed: int, device: torch.device) -> float:
-    """Images/s of the tutorial loop (``reference_loop.py``) on preset ``name``'s models, after 5 warm-up steps."""
+    """Images/s of the tutorial loop (:class:`ReferenceLoop`) on preset ``name``'s models, after 5 warm-up steps."""
     loop = ReferenceLoop(name, batch=BATCH, seed=seed, device=device)
     for _ in range(5):
         loop.step()
@@ -148,17 +145,22 @@ def _pct(pct: float | None) -> str:
     return f"{pct:.0f}%" if pct is not None else "-"
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.throughput",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--presets", nargs="+", default=["mnist-mlp", "mnist-dcgan"])
     p.add_argument("--rounds", type=int, default=3, help="alternations of reference and ganforge")
     p.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
     device_option(p)
-    p.add_argument("--json", type=Path, default=None)
+    out_option(p)
     p.add_argument(
         "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for ganforge's side (train.compile=default)"
     )
-    args = p.parse_args()
+    args = p.parse_args(argv)
+    check_out(p, args.out)
     device = device_of(args)
     extra = parse_overrides(args.overrides)
     # Without bf16 units (an AVX2-only CPU) bf16 matmuls are emulated, hundreds of times slower than fp32 (0.17
@@ -192,28 +194,21 @@ def main() -> None:
             "step_ms": 1e3 * BATCH / ips, "kernel_ms_per_step": kernel_ms, "reference_step_ms": ref_ms,
             "ratio_ceiling": ref_ms / kernel_ms,
         })  # fmt: skip
+    split = "GPU busy ms/step (all kernels)" if device.type == "cuda" else "kernel ms/step (mm, conv, Adam)"
     print(f"machine: {describe(device)}, torch {torch.__version__}; batch {BATCH}; {args.rounds} rounds x "
           f"{args.steps} steps; matmul peak fp32 {peaks['fp32']:.0f} GFLOP/s, "
           f"bf16 {_gflops(peaks['bf16'])}; ganforge overrides: {' '.join(args.overrides) or 'none'}")  # fmt: skip
-    print("| preset | reference img/s | ganforge img/s | ratio (median) | precision | GFLOP/step | GFLOP/s | "
-          "% fp32 peak | % bf16 peak |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| preset | reference img/s | ganforge img/s | ratio (median) | precision | GFLOP/step | GFLOP/s | "
+          f"% fp32 peak | % bf16 peak | ganforge ms/step | {split} | ratio ceiling at these kernels |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['preset']} | {row['reference_images_per_s']:.0f} | {row['ganforge_images_per_s']:.0f} | "
               f"{row['ratio_median']:.2f}x | {row['precision']} | {row['flops_per_step'] / 1e9:.3f} | "
-              f"{row['achieved_gflops']:.0f} | {row['pct_fp32_peak']:.0f}% | "
-              f"{_pct(row['pct_bf16_peak'])} |")  # fmt: skip
-    print()
-    split = "GPU busy (all kernels)" if device.type == "cuda" else "kernels (mm, conv, Adam)"
-    print(f"| preset | reference ms/step | ganforge ms/step | of which {split} | ratio ceiling at these kernels |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['preset']} | {row['reference_step_ms']:.1f} | {row['step_ms']:.1f} | "
-              f"{row['kernel_ms_per_step']:.1f} | {row['ratio_ceiling']:.2f}x |")  # fmt: skip
-    if args.json is not None:
-        record = {"device": describe(device), "torch": torch.__version__, "overrides": args.overrides,
-                  "peaks_gflops": peaks, "rows": rows}  # fmt: skip
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
+              f"{row['achieved_gflops']:.0f} | {row['pct_fp32_peak']:.0f}% | {_pct(row['pct_bf16_peak'])} | "
+              f"{row['step_ms']:.1f} | {row['kernel_ms_per_step']:.1f} | {row['ratio_ceiling']:.2f}x |")  # fmt: skip
+    record = {"device": describe(device), "torch": torch.__version__, "overrides": args.overrides,
+              "peaks_gflops": peaks, "rows": rows}  # fmt: skip
+    save_record("throughput", record, args.out)
 
 
 if __name__ == "__main__":

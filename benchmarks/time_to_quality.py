@@ -1,12 +1,12 @@
 """Time to quality: training seconds until the domain Fréchet distance on MNIST falls below a threshold.
 
-    .venv/bin/python benchmarks/time_to_quality.py --preset mnist-dcgan --thresholds 20 10 7 --budget 240 \
-        --json docs/time_to_quality.json --png docs/img/time_to_quality.png
+    python -m benchmarks.time_to_quality --preset mnist-dcgan --thresholds 20 10 7 --budget 240 \
+        --png runs/benchmarks/time_to_quality.png
 
 Three contestants train the preset's G and D (same architecture and seed), taking turns:
 
-- ``reference``: the tutorial loop of ``reference_loop.py`` (DataLoader, fp32, ``.item()`` every step) with the
-  tutorials' settings (batch 64, Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
+- ``reference``: the tutorial loop of :mod:`benchmarks.reference_loop` (DataLoader, fp32, ``.item()`` every step)
+  with the tutorials' settings (batch 64, Adam 2e-4, betas 0.5 / 0.999, no regulariser, no EMA);
 - ``ganforge-fp32``: ganforge's trainer on the preset with ``train.precision=fp32`` (by default only where the
   preset as shipped trains in bf16: elsewhere it is the next contestant);
 - ``ganforge``: ganforge's trainer on the preset as shipped (precision ``auto``: bf16 where the device has bf16
@@ -16,8 +16,8 @@ Three contestants train the preset's G and D (same architecture and seed), takin
 Each trains for ``--budget`` seconds of *training* time (the reference for ``--reference-budget`` if given, so
 that a slower loop still reaches the thresholds and its speed-up is a number, not a bound), in legs of
 ``--every`` seconds, round robin, so that every contestant trains on the same machine, drift and neighbours
-included (this machine is shared: racing one after another measured the reference 12% faster and ganforge 11%
-slower in one session than in the one before); after each leg the clock stops and the domain metrics
+included (on a shared machine, racing one after another once measured the reference 12% faster and ganforge 11%
+slower than the run before); after each leg the clock stops and the domain metrics
 (``ganforge.metrics.domain``) of ``--samples`` generated images (fixed latents, seed 0) are measured against the
 MNIST test split. ganforge judges the generator it saves (the EMA
 copy when the preset keeps one), the reference judges its G. Time to quality = training seconds at the first
@@ -35,7 +35,7 @@ networks. Each result records how many training images its contestant drew from.
 each other on the same clock (``--contestants`` with no names: the variants alone), e.g. the preset's batch
 (16 on a CPU) against 32:
 
-    cd benchmarks && ../.venv/bin/python time_to_quality.py --contestants ganforge \
+    python -m benchmarks.time_to_quality --contestants ganforge \
         --variant "batch 32:optim.batch_size=32" --budget 250 --thresholds 20 10 7 5
 
 ``--device`` puts every contestant on that device (``auto``: CUDA when available); the clock is read after a
@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import re
 import time
 from collections.abc import Callable
@@ -55,10 +54,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-from devices import describe, device_of, device_option, sync
-from reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from torch import nn
 
+from benchmarks.harness import check_out, describe, device_of, device_option, note, out_option, save_record, sync
+from benchmarks.reference_loop import TUTORIAL_BATCH, ReferenceLoop
 from ganforge.api import _assemble, _load_data, configure_threads, resolve_config, resolve_device, resolve_precision
 from ganforge.config import load_preset, parse_overrides
 from ganforge.errors import ConfigError
@@ -97,7 +96,7 @@ class Race:
         m = domain_metrics(images, "mnist")
         self.curve.append({"seconds": self.trained, "steps": self.steps, "domain_fd": m.domain_fd,
                            "class_kl": m.class_kl})  # fmt: skip
-        print(f"  {self.name}: {self.trained:6.1f} s  step {self.steps:6d}  domain FD {m.domain_fd:7.2f}", flush=True)
+        note(f"  {self.name}: {self.trained:6.1f} s  step {self.steps:6d}  domain FD {m.domain_fd:7.2f}")
 
     def result(self, thresholds: list[float]) -> dict[str, Any]:
         hits = {t: next((p for p in self.curve if p["domain_fd"] < t), None) for t in thresholds}
@@ -205,7 +204,11 @@ def plot(results: list[dict[str, Any]], thresholds: list[float], path: Path) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.time_to_quality",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--preset", default="mnist-dcgan")
     p.add_argument("--thresholds", type=float, nargs="+", default=[20.0, 10.0, 7.0], help="domain FDs to reach")
     p.add_argument("--budget", type=float, default=240.0, help="training seconds per contestant")
@@ -225,8 +228,8 @@ def main(argv: list[str] | None = None) -> None:
         help="another ganforge contestant, the preset with these overrides on top of the trailing ones (repeatable)",
     )  # fmt: skip
     device_option(p)
-    p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--png", type=Path, default=None)
+    out_option(p)
+    p.add_argument("--png", type=Path, default=None, help="also plot the curves to this PNG (replaced if it exists)")
     p.add_argument(
         "overrides",
         nargs="*",
@@ -234,6 +237,9 @@ def main(argv: list[str] | None = None) -> None:
         help="config overrides for the ganforge contestants (the reference takes only the data.* and model.* ones)",
     )
     args = p.parse_args(argv)
+    check_out(p, args.out)
+    if args.png is not None:
+        check_out(p, args.png, "--png")
     try:
         extra = parse_overrides(args.overrides)
         preset_cfg = load_preset(args.preset, extra)  # a misspelt key fails here, before any contestant is built
@@ -297,9 +303,8 @@ def main(argv: list[str] | None = None) -> None:
                 cells.append("-")
         print(f"| {r['contestant']} | {r['batch']} | {r['steps_per_s']:.1f} | {' | '.join(cells)} | "
               f"{r['best_domain_fd']:.2f} | {r['final_domain_fd']:.2f} |")  # fmt: skip
-    if args.json is not None:
-        record = {"args": {k: str(v) for k, v in vars(args).items()}, "device": describe(device), "results": results}
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
+    record = {"args": {k: str(v) for k, v in vars(args).items()}, "device": describe(device), "results": results}
+    save_record("time_to_quality", record, args.out)
     if args.png is not None:
         plot(results, args.thresholds, args.png)
 

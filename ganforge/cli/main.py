@@ -75,34 +75,66 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     e.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
 
-    b = sub.add_parser(
-        "bench",
-        help="reproduce a published benchmark side by side (modes2d, stacked-mnist, fid)",
-        description="modes2d: ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN). stacked-mnist: 1,000 modes "
-        "(VEEGAN, PacGAN). fid: Inception FID per preset after --minutes of CPU (Are GANs Created Equal?).",
-        allow_abbrev=False,
-    )
-    b.add_argument("suite", choices=("modes2d", "stacked-mnist", "fid"), help="which benchmark")
-    b.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run it trains")
-    b.add_argument("--out", type=Path, required=True, help="new folder for the runs")
-    b.add_argument("--json", type=Path, help="write the result rows here")
-    b.add_argument("--seeds", type=int, default=None, help="modes2d / stacked-mnist: seeds 0..N-1 (default 5 / 3)")
-    b.add_argument("--seed", type=int, default=None, help="fid: the training seed (train.seed) and latent seed "
-                   "10,000 + SEED of every preset (default 0)")  # fmt: skip
-    b.add_argument("--steps", type=int, default=None, help="modes2d / stacked-mnist: override the presets' steps")
-    b.add_argument("--samples", type=int, default=None, help="stacked-mnist (26000) / fid (10000): images measured")
-    b.add_argument("--presets", nargs="+", default=None, help="fid: presets to train (default mnist-mlp mnist-dcgan "
-                   "fashion-dcgan)")  # fmt: skip
-    b.add_argument("--runs", nargs="+", type=Path, default=None, help="measure these existing runs (modes2d / "
-                   "stacked-mnist: instead of training, unless --seeds is given)")  # fmt: skip
-    b.add_argument("--minutes", type=float, default=10.0, help="fid: training budget per preset (default 10)")
-    b.add_argument("--variant", default="auto", choices=INCEPTION_VARIANTS, help="fid: Inception variant")
+    _bench_parsers(sub)
 
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
     sub.add_parser("losses", help="list adversarial losses")
     sub.add_parser("datasets", help="list datasets")
+    _remember_leaf(sub)
     return p
+
+
+def _remember_leaf(subparsers: Any) -> None:
+    """Each sub-parser records itself in the namespace (``_leaf``), so that an error in arguments it left over is
+    reported with its own usage line (``ganforge bench fid``'s flags, not ``ganforge``'s commands)."""
+    for leaf in subparsers.choices.values():
+        leaf.set_defaults(_leaf=leaf)
+
+
+def _bench_parsers(sub: Any) -> None:
+    """``ganforge bench SUITE``: one sub-parser per suite, each with only its own flags (argparse rejects the rest)."""
+    b = sub.add_parser(
+        "bench",
+        help="reproduce a published benchmark side by side (modes2d, stacked-mnist, fid)",
+        description="Train ganforge's presets and print their numbers beside the published ones.",
+        allow_abbrev=False,
+    )
+    suites = b.add_subparsers(dest="suite", required=True, metavar="SUITE")
+
+    def suite(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        s = suites.add_parser(name, help=help, description=description, allow_abbrev=False)
+        s.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run it trains")
+        s.add_argument("--out", type=Path, required=True, help="new folder for the runs")
+        s.add_argument("--json", type=Path, help="write the result rows here (must not exist)")
+        return s
+
+    m = suite("modes2d", "ring of 8 / grid of 25 Gaussians (VEEGAN, PacGAN)",
+              "ring8-gan and grid25-gan per seed, 2,500 samples each, beside VEEGAN and PacGAN.")  # fmt: skip
+    m.add_argument("--seeds", type=int, default=None, help="train seeds 0..N-1 (default 5; none with --runs)")
+    m.add_argument("--steps", type=int, default=None, help="override the presets' steps")
+    m.add_argument("--runs", nargs="+", type=Path, default=None, help="measure these existing ring8 / grid25 runs "
+                   "(instead of training, unless --seeds is given)")  # fmt: skip
+
+    s = suite("stacked-mnist", "1,000 modes of Stacked MNIST (VEEGAN, PacGAN)",
+              "stacked-mnist-dcgan per seed, 26,000 samples each, beside VEEGAN and PacGAN.")  # fmt: skip
+    s.add_argument("--seeds", type=int, default=None, help="train seeds 0..N-1 (default 3; none with --runs)")
+    s.add_argument("--steps", type=int, default=None, help="override the preset's steps")
+    s.add_argument("--samples", type=int, default=None, help="images measured per run (default 26000)")
+    s.add_argument("--runs", nargs="+", type=Path, default=None, help="measure these existing Stacked MNIST runs "
+                   "(instead of training, unless --seeds is given)")  # fmt: skip
+
+    f = suite("fid", 'Inception FID per preset after a fixed budget ("Are GANs Created Equal?")',
+              "Inception FID per preset after --minutes of training, beside Lucic et al. 2018.")  # fmt: skip
+    f.add_argument("--presets", nargs="+", default=None, help="presets to train (default mnist-mlp mnist-dcgan "
+                   "fashion-dcgan; none with --runs)")  # fmt: skip
+    f.add_argument("--runs", nargs="+", type=Path, default=None, help="measure these existing runs")
+    f.add_argument("--minutes", type=float, default=10.0, help="training budget per preset (default 10)")
+    f.add_argument("--seed", type=int, default=None, help="the training seed (train.seed) and latent seed "
+                   "10,000 + SEED of every preset (default 0)")  # fmt: skip
+    f.add_argument("--samples", type=int, default=None, help="images measured per run (default 10000)")
+    f.add_argument("--variant", default="auto", choices=INCEPTION_VARIANTS, help="Inception variant")
+    _remember_leaf(suites)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -228,22 +260,8 @@ def _no_swallowed_overrides(option: str, values: list[Any] | None, suite: str) -
                                 f"{option}: ganforge bench {suite} {value} {option} ...")  # fmt: skip
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from ganforge.bench import write_json
-
-    _no_swallowed_overrides("--presets", args.presets, args.suite)
-    _no_swallowed_overrides("--runs", args.runs, args.suite)
-    seeds = args.seeds if args.seeds is not None else {"modes2d": 5, "stacked-mnist": 3}.get(args.suite, 1)
-    if seeds < 1:
-        raise GanforgeError(f"--seeds must be >= 1, got {seeds}")
-    if args.seed is not None and args.suite != "fid":
-        raise GanforgeError(f"--seed is for fid; {args.suite} trains seeds 0..N-1: use --seeds N")
-    if args.seed is not None and args.runs and not args.presets:
-        raise GanforgeError("--seed sets the seed of the runs fid trains; existing --runs are measured with their own")
-    if args.seeds is not None and args.suite == "fid":
-        raise GanforgeError("--seeds is for modes2d / stacked-mnist; fid trains one seed per preset: use --seed N")
-    if args.samples is not None and args.samples < 2:
-        raise GanforgeError(f"--samples must be >= 2, got {args.samples}")
+def _check_bench_outputs(args: argparse.Namespace) -> None:
+    """What every suite checks before it trains: --json new and writable, --out a new folder."""
     if args.json is not None and args.json.exists():
         raise GanforgeError(f"{args.json} exists; choose a new --json file (results are never overwritten)")
     if args.json is not None:
@@ -251,30 +269,65 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise GanforgeError(f"--out {args.out} is a file; name a new folder")
     check_creatable(args.out, "--out", folder=True)
-    results: list[object]
-    if args.suite == "modes2d":
-        from ganforge.bench.modes2d import modes2d_table, run_modes2d
 
-        seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
-        rows2d = run_modes2d(args.out, seeds=seed_list, steps=args.steps, overrides=args.overrides, runs=args.runs)
-        table, results = modes2d_table(rows2d), list(rows2d)
-    elif args.suite == "stacked-mnist":
-        from ganforge.bench.stacked import run_stacked, stacked_table
 
-        samples = args.samples or 26_000
-        seed_list = [] if args.runs and args.seeds is None else list(range(seeds))
-        rows_s = run_stacked(args.out, seeds=seed_list, steps=args.steps, samples=samples, overrides=args.overrides,
-                             runs=args.runs)  # fmt: skip
-        table, results = stacked_table(rows_s), list(rows_s)
-    else:
-        from ganforge.bench.fid import fid_table, run_fid
+def _check_samples(samples: int | None) -> None:
+    if samples is not None and samples < 2:
+        raise GanforgeError(f"--samples must be >= 2, got {samples}")
 
-        default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
-        presets = args.presets if args.presets is not None else default
-        rows_f = run_fid(args.out, presets=presets, minutes=args.minutes, samples=args.samples or 10_000,
-                         seed=args.seed or 0, variant=args.variant, runs=args.runs,
-                         overrides=args.overrides)  # fmt: skip
-        table, results = fid_table(rows_f), list(rows_f)
+
+def _seed_list(args: argparse.Namespace, default: int) -> list[int]:
+    """Seeds 0..N-1 to train: ``--seeds N``, else ``default``, else none when ``--runs`` alone is measured."""
+    if args.seeds is not None and args.seeds < 1:
+        raise GanforgeError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.runs and args.seeds is None:
+        return []
+    return list(range(args.seeds if args.seeds is not None else default))
+
+
+def _bench_modes2d(args: argparse.Namespace) -> tuple[str, list[object]]:
+    from ganforge.reproduce.modes2d import modes2d_table, run_modes2d
+
+    _no_swallowed_overrides("--runs", args.runs, args.suite)
+    seeds = _seed_list(args, 5)
+    _check_bench_outputs(args)
+    rows = run_modes2d(args.out, seeds=seeds, steps=args.steps, overrides=args.overrides, runs=args.runs)
+    return modes2d_table(rows), list(rows)
+
+
+def _bench_stacked(args: argparse.Namespace) -> tuple[str, list[object]]:
+    from ganforge.reproduce.stacked import run_stacked, stacked_table
+
+    _no_swallowed_overrides("--runs", args.runs, args.suite)
+    seeds = _seed_list(args, 3)
+    _check_samples(args.samples)
+    _check_bench_outputs(args)
+    rows = run_stacked(args.out, seeds=seeds, steps=args.steps, samples=args.samples or 26_000,
+                       overrides=args.overrides, runs=args.runs)  # fmt: skip
+    return stacked_table(rows), list(rows)
+
+
+def _bench_fid(args: argparse.Namespace) -> tuple[str, list[object]]:
+    from ganforge.reproduce.fid import fid_table, run_fid
+
+    _no_swallowed_overrides("--presets", args.presets, args.suite)
+    _no_swallowed_overrides("--runs", args.runs, args.suite)
+    if args.seed is not None and args.runs and not args.presets:
+        raise GanforgeError("--seed sets the seed of the runs fid trains; existing --runs are measured with their own")
+    _check_samples(args.samples)
+    _check_bench_outputs(args)
+    default = [] if args.runs else ["mnist-mlp", "mnist-dcgan", "fashion-dcgan"]
+    presets = args.presets if args.presets is not None else default
+    rows = run_fid(args.out, presets=presets, minutes=args.minutes, samples=args.samples or 10_000,
+                   seed=args.seed or 0, variant=args.variant, runs=args.runs, overrides=args.overrides)  # fmt: skip
+    return fid_table(rows), list(rows)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from ganforge.reproduce import write_json
+
+    run = {"modes2d": _bench_modes2d, "stacked-mnist": _bench_stacked, "fid": _bench_fid}[args.suite]
+    table, results = run(args)
     print(table)
     if args.json is not None:
         write_json(args.json, results)
@@ -338,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # KEY=VALUE overrides may come after options (`train PRESET --steps 9 optim.lr_g=1e-4`, `bench ... --out D k=v`).
     stray = [e for e in extra if args.command not in ("train", "bench") or e.startswith("-") or "=" not in e]
     if stray:
-        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+        args._leaf.error(f"unrecognized arguments: {' '.join(stray)}")
     if extra:
         args.overrides = [*args.overrides, *extra]
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

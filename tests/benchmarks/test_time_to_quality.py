@@ -1,4 +1,4 @@
-"""``benchmarks/time_to_quality.py --variant``: recipes raced against each other on one clock, real MNIST."""
+"""``python -m benchmarks.time_to_quality --variant``: recipes raced against each other on one clock, real MNIST."""
 
 import json
 from collections.abc import Iterator
@@ -13,10 +13,9 @@ SMALL = ["data.limit=512", "model.g_width=16", "model.d_width=16", "train.thread
 
 
 @pytest.fixture
-def ttq(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    monkeypatch.syspath_prepend(str(Path(__file__).parents[2] / "benchmarks"))  # it imports its siblings
+def ttq() -> Iterator[ModuleType]:
     threads = torch.get_num_threads()
-    import time_to_quality
+    from benchmarks import time_to_quality
 
     yield time_to_quality
     torch.set_num_threads(threads)  # main() sets the race's thread count for the process
@@ -72,7 +71,7 @@ def test_variant_races_the_preset_on_the_same_clock(ttq: ModuleType, tmp_path: P
     ttq.main(
         ["--contestants", "reference", "ganforge", "--variant", "batch 32:optim.batch_size=32,optim.lr_g=5e-4",
          "--budget", "1", "--every", "0.5", "--samples", "256", "--thresholds", "1000", "--device", "cpu",
-         "--json", str(out), *SMALL]
+         "--out", str(out), *SMALL]
     )  # fmt: skip
     results = json.loads(out.read_text())["results"]
     assert [r["contestant"] for r in results] == ["reference", "ganforge", "batch 32"]

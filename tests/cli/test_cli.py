@@ -65,8 +65,6 @@ def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_
         (["train", "mnist-dcgan", "train.device=gpu", "--steps", "2"], "train.device='gpu' is not a device"),
         (["bench", "fid", "--presets", "mnist-dcgan", "optim.lr_g=1", "--out", "o"], "overrides before --presets"),
         (["bench", "modes2d", "--runs", "r", "train.threads=1", "--out", "o"], "'train.threads=1' after --runs"),
-        (["bench", "modes2d", "--seed", "1", "--out", "o"], "--seed is for fid; modes2d trains seeds 0..N-1"),
-        (["bench", "fid", "--seeds", "2", "--out", "o"], "fid trains one seed per preset: use --seed N"),
         (["bench", "fid", "--runs", "r", "--seed", "2", "--out", "o"], "measured with their own"),
         (["bench", "fid", "train.seed=1", "--presets", "mnist-dcgan", "--out", "o"], "use --seed 1"),
         (["bench", "modes2d", "--out", "o", "--seeds", "1", "loss.nope=1"], "unknown config key 'loss.nope'"),
@@ -146,6 +144,56 @@ def test_options_are_never_abbreviated(capsys: pytest.CaptureFixture[str]) -> No
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2 and f"unrecognized arguments: {argv[2]}" in capsys.readouterr().err
+
+
+#: Each suite's own flags (besides -h, --out, --json): what its --help lists and what the others reject.
+SUITE_FLAGS = {
+    "modes2d": {"--seeds", "--steps", "--runs"},
+    "stacked-mnist": {"--seeds", "--steps", "--samples", "--runs"},
+    "fid": {"--presets", "--runs", "--minutes", "--seed", "--samples", "--variant"},
+}
+
+
+def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_bench_help_lists_the_suites_and_each_suite_only_its_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    listing = _help(["bench"], capsys)
+    listed = [line.split()[0] for line in listing.splitlines() if line.startswith("    ") and line.strip()]
+    assert listing.startswith("usage: ganforge bench [-h] SUITE") and set(SUITE_FLAGS) <= set(listed)
+    every = set().union(*SUITE_FLAGS.values())
+    for suite, flags in SUITE_FLAGS.items():
+        text = _help(["bench", suite], capsys)
+        assert text.startswith(f"usage: ganforge bench {suite} ")
+        shown = {word.strip("[](),.;") for word in text.split() if word.startswith(("--", "[--"))}
+        assert shown & every == flags and {"--out", "--json", "--help"} <= shown, suite
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["bench", "modes2d", "--seed", "1", "--out", "o"], "--seed"),  # fid's; modes2d trains --seeds 0..N-1
+        (["bench", "fid", "--seeds", "2", "--out", "o"], "--seeds"),  # fid trains one --seed per preset
+        (["bench", "modes2d", "--samples", "400", "--out", "o"], "--samples"),
+        (["bench", "stacked-mnist", "--presets", "mnist-dcgan", "--out", "o"], "--presets"),
+        (["bench", "stacked-mnist", "--minutes", "1", "--out", "o"], "--minutes"),
+        (["bench", "fid", "--steps", "100", "--out", "o"], "--steps"),
+    ],
+)
+def test_a_flag_of_another_suite_is_rejected_by_argparse(
+    argv: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: ganforge bench {argv[1]} ")  # the suite's own usage: the flags it does take
+    assert f"ganforge bench {argv[1]}: error: unrecognized arguments: {flag}" in err
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
