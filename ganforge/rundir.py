@@ -19,11 +19,22 @@ Every module reaches these paths through :class:`RunDir`; none spells a name its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
-@dataclass(frozen=True)
+class _Entry:
+    """A file or folder of the run directory: ``RunDir(p).config == p / "config.json"``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, run: RunDir | None, owner: Any = None) -> Path:
+        if run is None:
+            raise AttributeError(f"RunDir.{self.name} is a path of an instance; the file name is {self.name!r}")
+        return run.path / self.name
+
+
 class RunDir:
     """Paths inside one run directory (nothing is created or read by constructing it).
 
@@ -31,41 +42,27 @@ class RunDir:
         path: The run directory.
     """
 
-    path: Path
-
-    CONFIG = "config.json"
-    INFO = "run.json"
-    METRICS = "metrics.jsonl"
-    TENSORBOARD = "tensorboard"
-    SAMPLES = "samples"
-    CURVES = "loss_curves.png"
-    CHECKPOINTS = "checkpoints"
-    GENERATOR = "generator"
-    BEST = "best"
-    LOCK = ".lock"
+    config = _Entry("config.json")
+    info = _Entry("run.json")
+    metrics = _Entry("metrics.jsonl")
+    tensorboard = _Entry("tensorboard")
+    samples = _Entry("samples")
+    curves = _Entry("loss_curves.png")
+    checkpoints = _Entry("checkpoints")
+    generator = _Entry("generator")
+    lock = _Entry(".lock")
 
     def __init__(self, path: str | Path) -> None:
-        object.__setattr__(self, "path", Path(path))
+        self.path = Path(path)
 
-    @property
-    def config(self) -> Path:
-        return self.path / self.CONFIG
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunDir) and other.path == self.path
 
-    @property
-    def info(self) -> Path:
-        return self.path / self.INFO
+    def __hash__(self) -> int:
+        return hash(self.path)
 
-    @property
-    def metrics(self) -> Path:
-        return self.path / self.METRICS
-
-    @property
-    def tensorboard(self) -> Path:
-        return self.path / self.TENSORBOARD
-
-    @property
-    def samples(self) -> Path:
-        return self.path / self.SAMPLES
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
 
     def sample_grid(self, step: int) -> Path:
         """The sample grid written at ``step``."""
@@ -76,25 +73,9 @@ class RunDir:
         return sorted(self.samples.glob("step_*.png"))
 
     @property
-    def curves(self) -> Path:
-        return self.path / self.CURVES
-
-    @property
-    def checkpoints(self) -> Path:
-        return self.path / self.CHECKPOINTS
-
-    @property
-    def generator(self) -> Path:
-        return self.path / self.GENERATOR
-
-    @property
     def best(self) -> RunDir:
         """``best/``: laid out as a run directory holding only ``checkpoints/`` and ``generator/``."""
-        return RunDir(self.path / self.BEST)
-
-    @property
-    def lock(self) -> Path:
-        return self.path / self.LOCK
+        return RunDir(self.path / "best")
 
     def is_run(self) -> bool:
         """Whether ``path`` holds a run (its ``config.json``)."""

@@ -31,16 +31,6 @@ class Task:
     output: Literal["image", "score"]
     description: str
 
-    @property
-    def generative(self) -> bool:
-        """Samples are drawn from latents (the Inception and domain metrics judge such a model's output set)."""
-        return "z" in self.inputs
-
-    @property
-    def conditional(self) -> bool:
-        """Each sample is asked for with a class label."""
-        return "class" in self.inputs
-
 
 TASKS: Registry[Task] = Registry("task")
 for _task in (

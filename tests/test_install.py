@@ -7,6 +7,7 @@ Builds the wheel, installs it into a fresh virtual environment (its dependencies
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,9 +21,13 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpr
 
 
 def test_installed_wheel_has_presets_and_trains_from_another_folder(tmp_path: Path) -> None:
+    source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside the sources
+    shutil.copytree(REPO / "ganforge", source / "ganforge", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     wheels = tmp_path / "wheels"
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
-                  str(REPO)], cwd=tmp_path)  # fmt: skip
+                  str(source)], cwd=tmp_path)  # fmt: skip
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("ganforge-*.whl")
     fresh = tmp_path / "fresh"

