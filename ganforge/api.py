@@ -29,7 +29,7 @@ from ganforge.config import (
     resolve_auto,
 )
 from ganforge.data import DATASETS, DeviceDataset, ImageArray, PointArray, load_dataset, load_points
-from ganforge.errors import ConfigError, GanforgeError
+from ganforge.errors import ConfigError, GanforgeError, WriteError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text, check_creatable
 from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, resolve_device
@@ -38,10 +38,10 @@ from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import load_latest
+from ganforge.training.checkpoint import LATEST, load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
-from ganforge.training.runlock import run_lock
+from ganforge.training.runlock import LOCK_NAME, run_lock
 from ganforge.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
     if run_dir is not None:
         path = Path(run_dir)
         check_creatable(path, "--run-dir", folder=True)
-        if path.is_dir() and any(path.iterdir()):
+        if path.is_dir() and any(p.name != LOCK_NAME for p in path.iterdir()):  # the lock of a failed start: empty
             raise GanforgeError(
                 f"run directory {path} already exists and is not empty; runs are never overwritten: "
                 f"choose another --run-dir, or continue it with --resume {path}"
@@ -298,6 +298,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         cfg.eval.every,
     )
     started = time.perf_counter()
+    finished = False
     try:
         final = fit(
             run.trainer,
@@ -313,11 +314,33 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
                 cfg, run.array, run.state, sampler_G, family=run.family, run_dir=run_dir, metrics=metrics
             ),
         )
+        finished = True
+    except WriteError as exc:
+        raise WriteError(f"{exc}. {_resumable(run_dir)}") from exc
     finally:
-        metrics.close()
-        plot_curves(metrics.records, run_dir / "loss_curves.png")
+        try:
+            metrics.close()
+            plot_curves(metrics.records, run_dir / "loss_curves.png")
+        except WriteError as exc:
+            if finished:
+                raise WriteError(f"{exc}. {_resumable(run_dir)}") from exc
+            log.warning("%s", exc)  # the run is failing already: say why it failed, not this
     log.info("trained steps %d..%d in %.1f s; run directory: %s", start, final, time.perf_counter() - started, run_dir)
     return run_dir
+
+
+def _resumable(run_dir: Path) -> str:
+    """Where a run whose write failed stands, and how to continue it (for the error message)."""
+    try:
+        name = (run_dir / "checkpoints" / LATEST).read_text().strip()
+    except OSError:
+        name = ""
+    if not name:
+        return f"No checkpoint was written yet; once there is room, `ganforge train --resume {run_dir}` starts it"
+    return (
+        f"The run is intact at its last checkpoint ({name}); once there is room, continue it with: "
+        f"ganforge train --resume {run_dir}"
+    )
 
 
 def train(

@@ -13,3 +13,8 @@ class DataError(GanforgeError):
 
 class ConfigError(GanforgeError):
     """A configuration key or value is invalid."""
+
+
+class WriteError(GanforgeError):
+    """A file could not be written (disk full, file-size limit, no permission). The write was atomic: the file's
+    previous version, if any, is untouched and no partial file is left. The CLI exits with code 74."""

@@ -1,7 +1,8 @@
 """``ganforge`` command line. Thin: parse -> config -> one library call.
 
 Exit codes: 0 success, 2 bad input (nothing written), 1 training diverged, 130 interrupted
-(a checkpoint was written; ``--resume`` continues).
+(a checkpoint was written; ``--resume`` continues), 74 a write failed (disk full, file-size limit: the
+files it was replacing are untouched, a run keeps its last checkpoint and ``--resume`` continues it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ganforge.errors import GanforgeError
+from ganforge.errors import GanforgeError, WriteError
 from ganforge.fileio import check_creatable
 
 log = logging.getLogger("ganforge")
@@ -367,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingDiverged as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 74  # EX_IOERR of sysexits.h
     except GanforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -83,8 +83,9 @@ def save_pretrained(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target.parent, prefix=f".{target.name}.tmp-")  # umask-based mode, readable like a mkdir
     try:
-        write_synced(tmp / CONFIG_NAME, text.encode("utf-8"))
-        write_synced(tmp / WEIGHTS_NAME, save(tensors, metadata={"format": "pt"}))  # not save_file: 0600
+        write_synced(tmp / CONFIG_NAME, text.encode("utf-8"), shown_as=target / CONFIG_NAME)
+        weights = save(tensors, metadata={"format": "pt"})  # not save_file: 0600
+        write_synced(tmp / WEIGHTS_NAME, weights, shown_as=target / WEIGHTS_NAME)
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -73,8 +73,8 @@ def save_checkpoint(
     record = {"format_version": FORMAT_VERSION, "step": step, "digest": tensor_digest(cpu), **meta}
     tmp = make_temp_dir(directory, prefix=f".tmp-{final.name}-")  # umask-based mode, readable like a mkdir
     try:
-        write_synced(tmp / STATE_FILE, save(cpu))  # not save_file: it writes a private (0600) file
-        write_synced(tmp / META_FILE, json.dumps(record, indent=2).encode())
+        write_synced(tmp / STATE_FILE, save(cpu), shown_as=final / STATE_FILE)  # not save_file: a 0600 file
+        write_synced(tmp / META_FILE, json.dumps(record, indent=2).encode(), shown_as=final / META_FILE)
         fsync_dir(tmp)
         if final.exists():  # re-saving the same step (e.g. after a rollback): swap the old one out
             trash = directory / f".trash-{final.name}-{os.getpid()}"
