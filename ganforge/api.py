@@ -38,7 +38,7 @@ from ganforge.models import MODELS, module_config
 from ganforge.models.io import save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import LATEST, load_latest
+from ganforge.training.checkpoint import LATEST, has_checkpoint, load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
 from ganforge.training.runlock import LOCK_NAME, run_lock
@@ -425,6 +425,9 @@ def resume(
 ) -> Path:
     """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
 
+    A run stopped before its first checkpoint (``config.json`` written, no ``checkpoints/``) starts from step 0
+    with its recorded config: the result is what an uninterrupted run would have given.
+
     ``overrides`` may change only the cadence and budget keys of ``config.RESUME_OVERRIDES`` (e.g.
     ``{"train.max_minutes": 30}``) and ``data.path`` (the run's images moved: their count and shape must match).
     The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
@@ -433,14 +436,22 @@ def resume(
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     cfg = resume_config(path, steps=steps, overrides=overrides)
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
-        tensors, meta, ckpt_path = load_latest(path / "checkpoints")
-        start = int(meta["step"])
+        if has_checkpoint(path / "checkpoints"):
+            tensors, meta, ckpt_path = load_latest(path / "checkpoints")
+            start = int(meta["step"])
+        else:  # stopped before its first checkpoint (killed while loading data): nothing to lose, start it
+            tensors, meta, ckpt_path, start = {}, {}, None, 0
         if start > cfg.train.steps:
             raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
         array = _load_data(cfg)
         _check_same_data(path, array, moved="data.path" in overrides)
         run = _assemble(cfg, array)
-        run.state.restore(tensors, meta)
+        if ckpt_path is not None:
+            run.state.restore(tensors, meta)
         atomic_write_text(path / "config.json", cfg.to_json() + "\n")
-        log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
+        if ckpt_path is None:
+            end = cfg.train.steps
+            log.info("%s has no checkpoint yet: starting it from step 0 with its config, to step %d", path, end)
+        else:
+            log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
         return _execute(run, path, start, cfg.train.steps, progress=progress)

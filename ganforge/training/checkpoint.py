@@ -115,6 +115,12 @@ def _read(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     return tensors, meta
 
 
+def has_checkpoint(directory: Path) -> bool:
+    """Whether ``directory`` holds any checkpoint, intact or not (``latest`` or a ``step_*`` folder)."""
+    directory = Path(directory)
+    return (directory / LATEST).exists() or any(directory.glob("step_*"))
+
+
 def load_latest(directory: Path) -> tuple[dict[str, Tensor], dict[str, Any], Path]:
     """Loads the checkpoint named by ``latest``, or the newest intact one if that fails.
 

@@ -174,3 +174,28 @@ def test_a_relative_data_path_resumes_from_any_folder_and_moved_images_are_check
     ganforge.resume(run, steps=10)  # from where it started it finds its own, and records them absolutely
     assert latest_step(run) == 10
     assert json.loads((run / "config.json").read_text())["data"]["path"] == str(tmp_path / "moved.npz")
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path: Path) -> None:
+    """SIGKILL right after `config.json` appears (the first checkpoint comes only after the outputs are set up):
+    `--resume` starts the run from step 0 with its config, as an uninterrupted run."""
+    args = ["--steps", "10", "--seed", "3", "--no-progress", *TINY, "eval.every=0"]
+    run_dir = tmp_path / "killed"
+    proc = start("train", "mnist-dcgan", "--run-dir", str(run_dir), *args)
+    deadline = time.monotonic() + 120
+    while not (run_dir / "config.json").is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert (run_dir / "config.json").is_file() and not (run_dir / "checkpoints" / "latest").exists()
+    refused = cli("train", "mnist-dcgan", "--run-dir", str(run_dir), *args)  # a new run never overwrites one
+    assert refused.returncode == 2 and f"continue it with --resume {run_dir}" in refused.stderr
+    done = cli("train", "--resume", str(run_dir), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "has no checkpoint yet: starting it from step 0 with its config, to step 10" in done.stderr
+    straight = tmp_path / "straight"
+    assert cli("train", "mnist-dcgan", "--run-dir", str(straight), *args).returncode == 0
+    resumed, meta, _ = ckpt.load_latest(run_dir / "checkpoints")
+    reference, _, _ = ckpt.load_latest(straight / "checkpoints")
+    assert meta["step"] == 10 and resumed.keys() == reference.keys()
+    assert all(torch.equal(resumed[k], reference[k]) for k in reference)
