@@ -35,8 +35,9 @@ from ganforge.fileio import atomic_write_text, check_creatable
 from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, resolve_device
 from ganforge.losses import LOSSES
 from ganforge.models import MODELS, module_config
-from ganforge.models.io import save_pretrained
+from ganforge.models.io import WEIGHTS_NAME, save_pretrained
 from ganforge.recipes import GANHyper, GANRecipe
+from ganforge.seeds import check_seed
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
 from ganforge.training.checkpoint import LATEST, has_checkpoint, load_latest
 from ganforge.training.ema import EMA
@@ -74,6 +75,7 @@ def resolve_config(cfg: RunConfig) -> RunConfig:
     Raises:
         ConfigError: For an unknown dataset, model or loss name (with "did you mean"), or a bad device.
     """
+    check_seed(cfg.train.seed, "train.seed")
     DATASETS.get(cfg.data.name)  # the names a run would look up first, so that --dry-run checks them too
     MODELS.get(cfg.model.name)
     LOSSES.get(cfg.loss.name)
@@ -385,11 +387,35 @@ def resume_config(
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
+    _refuse_exported_model(path)
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     check_resume_overrides(overrides)
     changes = {**overrides, **({"train.steps": steps} if steps is not None else {})}
     cfg = load_config_file(path / "config.json")
     return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
+
+
+def _refuse_exported_model(path: Path) -> None:
+    """Raises where ``path`` is a model saved by ``save_pretrained`` (a run's ``generator/``, or a copy of one):
+    its ``config.json`` describes the network, and it holds no optimiser or training state to continue."""
+    if not (path / WEIGHTS_NAME).is_file():
+        return
+    try:
+        payload = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return  # not readable as a model's config either: resume_config reports the config.json
+    if not isinstance(payload, dict) or "family" not in payload or "role" not in payload:
+        return
+    extra = payload.get("extra")
+    recorded = extra.get("run") if isinstance(extra, dict) else None
+    origin = next((Path(d) for d in (path.parent, recorded) if d and (Path(d) / "checkpoints").is_dir()), None)
+    if origin is not None:
+        fix = f"resume the run directory {origin} instead: ganforge train --resume {origin}"
+    else:
+        fix = "resume the run directory it was exported from (its checkpoints/ hold the training state)"
+        fix += f"; it recorded {recorded}, which is gone" if recorded else ""
+    raise GanforgeError(f"{path} is an exported {payload['role']} (config.json + {WEIGHTS_NAME}), which holds no "
+                        f"training state; {fix}")  # fmt: skip
 
 
 def _check_same_data(run_dir: Path, array: ImageArray | PointArray, *, moved: bool) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ganforge.errors import GanforgeError, WriteError
 from ganforge.fileio import check_creatable
+from ganforge.seeds import check_seed
 
 log = logging.getLogger("ganforge")
 #: ganforge.metrics.inception.VARIANTS and "auto" (listed here: the parser must not import torch).
@@ -129,6 +130,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise GanforgeError("name a preset (see `ganforge presets`) or give --resume DIR")
         if "=" in args.preset:
             raise GanforgeError(f"the first argument must be a preset name, got override {args.preset!r}")
+        if args.seed is not None:
+            check_seed(args.seed, "--seed")
         overrides: dict[str, object] = dict(parse_overrides(args.overrides))
         if args.steps is not None:
             overrides["train.steps"] = args.steps
@@ -156,6 +159,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--out must end in .png (grid) or .npz (arrays), got {args.out}")
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    check_seed(args.seed, "--seed")
     if args.out.exists() and not args.out.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
     check_creatable(args.out, "--out")
@@ -195,8 +199,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     if args.n is not None and args.n < 2:
         raise GanforgeError(f"--n must be >= 2, got {args.n}")
-    if args.seed < 0:
-        raise GanforgeError(f"--seed must be >= 0, got {args.seed}")
+    check_seed(args.seed, "--seed")
     if args.json is not None and args.json.exists() and not args.json.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.json} exists; choose another --json or pass --overwrite")
     if args.json is not None:
@@ -245,6 +248,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     seeds = args.seeds if args.seeds is not None else {"modes2d": 5, "stacked-mnist": 3}.get(args.suite, 1)
     if seeds < 1:
         raise GanforgeError(f"--seeds must be >= 1, got {seeds}")
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
     if args.seed is not None and args.suite != "fid":
         raise GanforgeError(f"--seed is for fid; {args.suite} trains seeds 0..N-1: use --seeds N")
     if args.seed is not None and args.runs and not args.presets:

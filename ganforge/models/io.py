@@ -131,7 +131,8 @@ def load_pretrained(directory: str | Path, *, map_location: str | torch.device =
 
     Raises:
         GanforgeError: Missing directory or file, unreadable / corrupt file, unsupported format version,
-            or weights that do not match the architecture (missing / unexpected keys, shape mismatch).
+            weights that are not finite (NaN / Inf), or weights that do not match the architecture (missing /
+            unexpected keys, shape mismatch).
         ConfigError: Unknown family or role, or a config the family's constructor rejects.
     """
     path = complete_model_dir(directory) or Path(directory)
@@ -163,6 +164,14 @@ def load_pretrained(directory: str | Path, *, map_location: str | torch.device =
         tensors = load_file(str(weights_path), device="cpu")
     except (OSError, SafetensorError) as err:
         raise GanforgeError(f"load_pretrained: cannot read {weights_path}: {err}") from None
+    for name, tensor in tensors.items():  # a NaN weight makes every image NaN, which saves as black: say so now
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise GanforgeError(
+                f"load_pretrained: {weights_path}: tensor {name!r} has {bad} of {tensor.numel()} values that are not "
+                "finite (NaN or Inf); the weights are broken (saved from a diverged model, or damaged): use a "
+                "good copy, or another run's generator/"
+            )
     try:
         module.load_state_dict(tensors, strict=True)
     except RuntimeError as err:

@@ -14,10 +14,12 @@ from ganforge.hardware import prepare_vector_math, resolve_device
 from ganforge.models import module_config
 from ganforge.models.io import complete_model_dir, load_pretrained
 from ganforge.sampling.images import to_uint8
+from ganforge.seeds import MAX_DERIVED_SEED, check_seed
 
 
 def latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
     """``[n, z_dim]`` standard-normal latents drawn on the CPU from ``seed`` (same on every device)."""
+    check_seed(seed, "seed", limit=MAX_DERIVED_SEED)  # torch's range: seeds derived from a user's seed pass
     return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
 
 

@@ -115,6 +115,20 @@ def _read(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     return tensors, meta
 
 
+def _inside(directory: Path, name: str, *, named_by: Path) -> Path:
+    """``directory / name``, refusing (:class:`GanforgeError`) what would make a resume load, or a later save
+    prune, files outside the run: an edited ``latest`` naming a path (``../../elsewhere``, an absolute path) or a
+    checkpoint folder that is a link to another place."""
+    path = directory / name
+    fix = f"a checkpoint must be a step_NNNNNNN folder in {directory}: put the checkpoint's folder there"
+    if Path(name).name != name or name in (".", ".."):
+        raise GanforgeError(f"{named_by} names {name!r}, outside its run; {fix}, or delete {named_by} to resume "
+                            "from the newest checkpoint there")  # fmt: skip
+    if path.exists() and path.resolve().parent != directory.resolve():
+        raise GanforgeError(f"{path} is a link to {path.resolve()}, outside its run; {fix} instead of the link")
+    return path
+
+
 def has_checkpoint(directory: Path) -> bool:
     """Whether ``directory`` holds any checkpoint, intact or not (``latest`` or a ``step_*`` folder)."""
     directory = Path(directory)
@@ -131,8 +145,9 @@ def load_latest(directory: Path) -> tuple[dict[str, Tensor], dict[str, Any], Pat
     candidates: list[Path] = []
     latest = directory / LATEST
     if latest.is_file():
-        candidates.append(directory / latest.read_text().strip())
-    candidates += [p for p in reversed(_complete_checkpoints(directory)) if p not in candidates]
+        candidates.append(_inside(directory, latest.read_text().strip(), named_by=latest))
+    candidates += [_inside(directory, p.name, named_by=p) for p in reversed(_complete_checkpoints(directory))]
+    candidates = list(dict.fromkeys(candidates))
     errors = []
     for path in candidates:
         try:
