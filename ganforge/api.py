@@ -29,17 +29,18 @@ from ganforge.config import (
     resolve_auto,
 )
 from ganforge.data import DATASETS, ImageArray, PointArray, load_dataset, load_points
-from ganforge.errors import ConfigError, GanforgeError
+from ganforge.errors import CheckpointMismatch, ConfigError, GanforgeError, WriteError
 from ganforge.evaluation import check_eval_config, in_training_eval
 from ganforge.fileio import atomic_write_text, check_creatable
 from ganforge.hardware import available_cpus, native_bf16, prepare_vector_math, resolve_device
 from ganforge.models import MODELS, module_config
-from ganforge.models.io import save_pretrained
+from ganforge.models.io import CONFIG_NAME, WEIGHTS_NAME, save_pretrained
 from ganforge.recipes import RECIPES, Built
 from ganforge.rundir import RunDir
+from ganforge.seeds import check_seed
 from ganforge.tasks import Task
 from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
-from ganforge.training.checkpoint import load_latest
+from ganforge.training.checkpoint import LATEST, has_checkpoint, load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
 from ganforge.training.runlock import run_lock
@@ -75,6 +76,7 @@ def resolve_config(cfg: RunConfig) -> RunConfig:
     Raises:
         ConfigError: For an unknown dataset, model or loss name (with "did you mean"), or a bad device.
     """
+    check_seed(cfg.train.seed, "train.seed")
     DATASETS.get(cfg.data.name)  # the names a run would look up first, so that --dry-run checks them too
     MODELS.get(cfg.model.name)
     cfg.recipe.check_names()
@@ -179,7 +181,7 @@ def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
     if run_dir is not None:
         path = Path(run_dir)
         check_creatable(path, "--run-dir", folder=True)
-        if path.is_dir() and any(path.iterdir()):
+        if path.is_dir() and any(p != RunDir(path).lock for p in path.iterdir()):  # the lock of a failed start: empty
             raise GanforgeError(
                 f"run directory {path} already exists and is not empty; runs are never overwritten: "
                 f"choose another --run-dir, or continue it with --resume {path}"
@@ -247,6 +249,7 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         cfg.eval.every,
     )
     started = time.perf_counter()
+    finished = False
     try:
         final = fit(
             run.trainer,
@@ -262,11 +265,33 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
                 cfg, run.array, run.state, sampler_G, family=run.built.family, run_dir=run_dir, metrics=metrics
             ),
         )
+        finished = True
+    except WriteError as exc:
+        raise WriteError(f"{exc}. {_resumable(run_dir)}") from exc
     finally:
-        metrics.close()
-        plot_curves(metrics.records, RunDir(run_dir).curves)
+        try:
+            metrics.close()
+            plot_curves(metrics.records, RunDir(run_dir).curves)
+        except WriteError as exc:
+            if finished:
+                raise WriteError(f"{exc}. {_resumable(run_dir)}") from exc
+            log.warning("%s", exc)  # the run is failing already: say why it failed, not this
     log.info("trained steps %d..%d in %.1f s; run directory: %s", start, final, time.perf_counter() - started, run_dir)
     return run_dir
+
+
+def _resumable(run_dir: Path) -> str:
+    """Where a run whose write failed stands, and how to continue it (for the error message)."""
+    try:
+        name = (RunDir(run_dir).checkpoints / LATEST).read_text().strip()
+    except OSError:
+        name = ""
+    if not name:
+        return f"No checkpoint was written yet; once there is room, `ganforge train --resume {run_dir}` starts it"
+    return (
+        f"The run is intact at its last checkpoint ({name}); once there is room, continue it with: "
+        f"ganforge train --resume {run_dir}"
+    )
 
 
 def train(
@@ -311,11 +336,35 @@ def resume_config(
     path = Path(run_dir)
     if not (RunDir(path).config).is_file():
         raise GanforgeError(f"{path} is not a ganforge run directory (no config.json); nothing to resume")
+    _refuse_exported_model(path)
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     check_resume_overrides(overrides)
     changes = {**overrides, **({"train.steps": steps} if steps is not None else {})}
     cfg = load_config_file(RunDir(path).config)
     return resolve_config(cfg.replace(changes) if changes else cfg)  # runs record numbers; a hand-written `auto` too
+
+
+def _refuse_exported_model(path: Path) -> None:
+    """Raises where ``path`` is a model saved by ``save_pretrained`` (a run's ``generator/``, or a copy of one):
+    its ``config.json`` describes the network, and it holds no optimiser or training state to continue."""
+    if not (path / WEIGHTS_NAME).is_file():
+        return
+    try:
+        payload = json.loads((path / CONFIG_NAME).read_text())
+    except (OSError, ValueError):
+        return  # not readable as a model's config either: resume_config reports the config.json
+    if not isinstance(payload, dict) or "family" not in payload or "role" not in payload:
+        return
+    extra = payload.get("extra")
+    recorded = extra.get("run") if isinstance(extra, dict) else None
+    origin = next((Path(d) for d in (path.parent, recorded) if d and RunDir(d).checkpoints.is_dir()), None)
+    if origin is not None:
+        fix = f"resume the run directory {origin} instead: ganforge train --resume {origin}"
+    else:
+        fix = "resume the run directory it was exported from (its checkpoints/ hold the training state)"
+        fix += f"; it recorded {recorded}, which is gone" if recorded else ""
+    raise GanforgeError(f"{path} is an exported {payload['role']} ({CONFIG_NAME} + {WEIGHTS_NAME}), which holds no "
+                        f"training state; {fix}")  # fmt: skip
 
 
 def _check_same_data(run_dir: Path, array: ImageArray | PointArray, *, moved: bool) -> None:
@@ -351,6 +400,9 @@ def resume(
 ) -> Path:
     """Continues a run from its latest checkpoint up to ``steps`` total steps (default: the configured total).
 
+    A run stopped before its first checkpoint (``config.json`` written, no ``checkpoints/``) starts from step 0
+    with its recorded config: the result is what an uninterrupted run would have given.
+
     ``overrides`` may change only the cadence and budget keys of ``config.RESUME_OVERRIDES`` (e.g.
     ``{"train.max_minutes": 30}``) and ``data.path`` (the run's images moved: their count and shape must match).
     The result is bitwise identical (on CPU) to an uninterrupted run with the same config.
@@ -359,14 +411,30 @@ def resume(
     overrides = parse_overrides(overrides) if isinstance(overrides, list) else overrides or {}
     cfg = resume_config(path, steps=steps, overrides=overrides)
     with run_lock(path):  # before reading the checkpoint: a live trainer may be about to write the next one
-        tensors, meta, ckpt_path = load_latest(RunDir(path).checkpoints)
-        start = int(meta["step"])
+        if has_checkpoint(RunDir(path).checkpoints):
+            tensors, meta, ckpt_path = load_latest(RunDir(path).checkpoints)
+            start = int(meta["step"])
+        else:  # stopped before its first checkpoint (killed while loading data): nothing to lose, start it
+            tensors, meta, ckpt_path, start = {}, {}, None, 0
         if start > cfg.train.steps:
             raise GanforgeError(f"{path} is already at step {start}, beyond --steps {cfg.train.steps}")
         array = _load_data(cfg)
         _check_same_data(path, array, moved="data.path" in overrides)
         run = _assemble(cfg, array)
-        run.state.restore(tensors, meta)
+        if ckpt_path is not None:
+            try:
+                run.state.restore(tensors, meta)
+            except CheckpointMismatch as exc:
+                raise GanforgeError(
+                    f"{RunDir(path).config} describes another network than the one its checkpoint "
+                    f"{ckpt_path.name} holds ({exc}); the config was edited after training: undo the edit of its "
+                    "model / recipe sections (a resume may change only the budget and cadence keys, as overrides: "
+                    "see `ganforge train --help`), or start a new run with the new settings"
+                ) from None
         atomic_write_text(RunDir(path).config, cfg.to_json() + "\n")
-        log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
+        if ckpt_path is None:
+            end = cfg.train.steps
+            log.info("%s has no checkpoint yet: starting it from step 0 with its config, to step %d", path, end)
+        else:
+            log.info("resuming %s from %s (step %d) to step %d", path, ckpt_path.name, start, cfg.train.steps)
         return _execute(run, path, start, cfg.train.steps, progress=progress)

@@ -9,22 +9,48 @@ does the same as ``mkstemp``, so tensors are serialised to bytes and written wit
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ganforge.errors import GanforgeError
+from ganforge.errors import GanforgeError, WriteError
 
 #: Random names tried before giving up (a clash needs the same 8 random hex digits).
 _TEMP_ATTEMPTS = 100
+#: What to do about the usual reasons a write fails, by errno.
+_WRITE_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space",
+    errno.EDQUOT: "the disk quota is used up; free some space",
+    errno.EFBIG: "the file would be larger than this process may write; raise the file-size limit (ulimit -f)",
+    errno.EROFS: "the file system is read-only; write somewhere else",
+    errno.EACCES: "no permission to write there; write somewhere else",
+}
 
 
-def write_synced(path: str | Path, data: bytes) -> None:
+def write_error(path: str | Path, exc: OSError) -> WriteError:
+    """A :class:`WriteError` naming ``path`` (a write's own ``OSError`` names no file) and what to do about it."""
+    hint = _WRITE_HINTS.get(exc.errno or 0)
+    return WriteError(f"cannot write {path}: {exc.strerror or exc}" + (f" ({hint})" if hint else ""))
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """Turns an ``OSError`` raised in the block into a :func:`write_error` naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+
+
+def write_synced(path: str | Path, data: bytes, *, shown_as: str | Path | None = None) -> None:
     """Writes ``data`` to ``path`` and fsyncs it; the mode is what ``open()`` gives (the umask's). For files
-    written inside a temporary folder that is then renamed into place whole (checkpoints, ``generator/``)."""
-    with open(path, "wb") as fh:
+    written inside a temporary folder that is then renamed into place whole (checkpoints, ``generator/``):
+    a :class:`WriteError` names the file as ``shown_as``, where it was going to be, rather than the temporary."""
+    with writing(shown_as or path), open(path, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -47,6 +73,8 @@ def make_temp_file(directory: str | Path, *, prefix: str = "", suffix: str = "")
             return os.open(path, flags, 0o666), path
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise write_error(path, exc) from exc
     raise FileExistsError(f"no free temporary file name {prefix}*{suffix} in {directory}; remove stale ones")
 
 
@@ -61,6 +89,8 @@ def make_temp_dir(directory: str | Path, *, prefix: str = "") -> Path:
             path.mkdir(0o777)
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise write_error(path, exc) from exc
         return path
     raise FileExistsError(f"no free temporary folder name {prefix}* in {directory}; remove stale ones")
 
@@ -86,17 +116,22 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object], *, durab
         path: Destination; its folder is created if missing.
         write: Writes the whole content to the binary file handle it is given.
         durable: Also fsync the file and the folder (checkpoints, configs) so the rename survives a power cut.
+
+    Raises:
+        WriteError: The write failed (disk full, file-size limit, ...): ``path`` is as it was, no temporary is left.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with writing(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = make_temp_file(path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with writing(path):
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                if durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

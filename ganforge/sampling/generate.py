@@ -10,15 +10,17 @@ import torch
 from torch import nn
 
 from ganforge.errors import GanforgeError
-from ganforge.hardware import resolve_device
+from ganforge.hardware import prepare_vector_math, resolve_device
 from ganforge.models import module_config
 from ganforge.models.io import complete_model_dir, load_pretrained
 from ganforge.rundir import RunDir
 from ganforge.sampling.images import to_uint8
+from ganforge.seeds import MAX_DERIVED_SEED, check_seed
 
 
 def latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
     """``[n, z_dim]`` standard-normal latents drawn on the CPU from ``seed`` (same on every device)."""
+    check_seed(seed, "seed", limit=MAX_DERIVED_SEED)  # torch's range: seeds derived from a user's seed pass
     return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
 
 
@@ -67,6 +69,12 @@ def generate(
     elif num_classes:
         labels = class_labels(n, num_classes)
     device = next(generator.parameters()).device
+    # The generator's last op (tanh) runs through MKL's vector math library, on two or more threads at once for a
+    # batch this size; a process whose first such call is made by two threads together can compute one half of
+    # it by another code path (up to 8e-6 off), which moves the pixels lying near a rounding boundary of
+    # to_uint8 one grey level (see prepare_vector_math). Training processes settle that in configure_threads;
+    # sampling processes must too, or the same seed gives other bytes in some processes.
+    prepare_vector_math()
     was_training = generator.training
     generator.eval()
     z = latents(n, int(cfg["z_dim"]), seed)

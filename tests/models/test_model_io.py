@@ -133,7 +133,7 @@ def test_a_file_in_the_way_is_an_error(tmp_path: Path) -> None:
         save_pretrained(make("mlp", "generator"), tmp_path / "g", family="mlp", role="generator", overwrite=True)
 
 
-def failing_write(path: Path, data: bytes) -> None:
+def failing_write(path: Path, data: bytes, *, shown_as: Path | None = None) -> None:
     Path(path).write_bytes(data[: len(data) // 2])  # half a file, then the disk is full
     raise OSError("disk full")
 

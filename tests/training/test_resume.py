@@ -174,3 +174,57 @@ def test_a_relative_data_path_resumes_from_any_folder_and_moved_images_are_check
     ganforge.resume(run, steps=10)  # from where it started it finds its own, and records them absolutely
     assert latest_step(run) == 10
     assert json.loads((run / "config.json").read_text())["data"]["path"] == str(tmp_path / "moved.npz")
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path: Path) -> None:
+    """SIGKILL right after `config.json` appears (the first checkpoint comes only after the outputs are set up):
+    `--resume` starts the run from step 0 with its config, as an uninterrupted run."""
+    args = ["--steps", "10", "--seed", "3", "--no-progress", *TINY, "eval.every=0"]
+    run_dir = tmp_path / "killed"
+    proc = start("train", "mnist-dcgan", "--run-dir", str(run_dir), *args)
+    deadline = time.monotonic() + 120
+    while not (run_dir / "config.json").is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert (run_dir / "config.json").is_file() and not (run_dir / "checkpoints" / "latest").exists()
+    refused = cli("train", "mnist-dcgan", "--run-dir", str(run_dir), *args)  # a new run never overwrites one
+    assert refused.returncode == 2 and f"continue it with --resume {run_dir}" in refused.stderr
+    done = cli("train", "--resume", str(run_dir), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "has no checkpoint yet: starting it from step 0 with its config, to step 10" in done.stderr
+    straight = tmp_path / "straight"
+    assert cli("train", "mnist-dcgan", "--run-dir", str(straight), *args).returncode == 0
+    resumed, meta, _ = ckpt.load_latest(run_dir / "checkpoints")
+    reference, _, _ = ckpt.load_latest(straight / "checkpoints")
+    assert meta["step"] == 10 and resumed.keys() == reference.keys()
+    assert all(torch.equal(resumed[k], reference[k]) for k in reference)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "named"),
+    [
+        ("model", "g_width", 32, "project.weight is [1568, 100] in the checkpoint, [3136, 100]"),
+        ("model", "spectral_norm", True, "the checkpoint lacks"),
+        ("recipe", "pack", 2, "net.0.weight is [16, 1, 4, 4] in the checkpoint, [16, 2, 4, 4]"),
+    ],
+)
+def test_a_config_edited_into_another_architecture_is_refused_naming_it(
+    reference_run: Path, tmp_path: Path, section: str, key: str, value: object, named: str
+) -> None:
+    run_dir = tmp_path / "edited"
+    shutil.copytree(reference_run, run_dir)
+    config = run_dir / "config.json"
+    payload = json.loads(config.read_text())
+    payload[section][key] = value
+    config.write_text(json.dumps(payload))
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+    before = files()
+    done = cli("train", "--resume", str(run_dir), "--steps", "70", "--no-progress")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"{config} describes another network than the one its checkpoint step_0000060 holds" in done.stderr
+    assert named in done.stderr and "undo the edit" in done.stderr
+    assert files() == before  # nothing written
