@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list presets")
     sub.add_parser("models", help="list model families")
     sub.add_parser("losses", help="list adversarial losses")
+    sub.add_parser("recipes", help="list training methods (recipe.name) and their config keys")
     sub.add_parser("datasets", help="list datasets and what each expects")
     _remember_leaf(sub)
     return p
@@ -376,6 +377,18 @@ def _cmd_list(what: str) -> int:
 
         for name in LOSSES.names():
             print(f"{name:14s} {LOSSES.get(name).description}")
+    elif what == "recipes":
+        import dataclasses
+        import textwrap
+
+        from ganforge.recipes import RECIPES
+
+        for name in RECIPES.names():
+            recipe = RECIPES.get(name)
+            keys = ", ".join(f"recipe.{f.name}" for f in dataclasses.fields(recipe.config) if f.name != "name")
+            print(f"{name:14s} {recipe.description}")
+            for line in textwrap.wrap(f"keys: {keys} (docs/configuration.md)", width=104, break_on_hyphens=False):
+                print(f"{'':14s}   {line}")
     else:
         import textwrap
 

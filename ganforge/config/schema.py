@@ -119,7 +119,7 @@ class OptimConfig:
     """Adam optimisers (separate for G and D) and the alternation schedule.
 
     Attributes:
-        batch_size: Images per D and G step; ``auto`` = :data:`AUTO_BATCH_SIZE` for the device the run trains on
+        batch_size: Images per D and G step; ``auto`` = a batch for the device the run trains on
             (16 on a CPU, 32 on a GPU), fixed when the run starts and written as a number to its ``config.json``.
         lr_g: Generator learning rate.
         lr_d: Discriminator learning rate.

@@ -40,7 +40,7 @@ class GANConfig(RecipeConfig):
     """The adversarial recipe (``recipe.name: gan``): its loss and regularisers.
 
     Attributes:
-        name: ``gan``.
+        name: ``gan`` (this recipe).
         loss: Registered adversarial loss (``minimax``, ``nonsaturating``, ``lsgan``, ``wgan``, ``wgan-gp``,
             ``hinge``; see ``ganforge losses``).
         gp_weight: WGAN-GP gradient-penalty weight λ; ``None`` = the loss's default (10 for ``wgan-gp``, else 0).

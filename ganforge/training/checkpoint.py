@@ -239,7 +239,8 @@ def _fit_problems(saved: dict[str, Tensor], expected: dict[str, Tensor]) -> list
     missing = [name for name in expected if name not in saved]
     unexpected = [name for name in saved if name not in expected]
     if missing:
-        problems.append(f"the checkpoint lacks {len(missing)} tensor(s) the config's network has ({missing[0]}, ...)")
+        problems.append(f"the checkpoint lacks {len(missing)} tensor(s) of the config's network ({missing[0]}, ...)")
     if unexpected:
-        problems.append(f"the checkpoint has {len(unexpected)} tensor(s) the config's network lacks ({unexpected[0]}, ...)")
+        extra = f"the checkpoint has {len(unexpected)} tensor(s) not in the config's network ({unexpected[0]}, ...)"
+        problems.append(extra)
     return problems

@@ -34,6 +34,12 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["losses"]) == 0
     names = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
     assert names == {"minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"}
+    assert main(["recipes"]) == 0
+    recipes = capsys.readouterr().out.splitlines()
+    assert recipes[0].split()[0] == "gan" and "adversarial training" in recipes[0]
+    keys = " ".join(recipes[1:])
+    assert "recipe.loss" in keys and "recipe.n_critic" in keys and "recipe.share_fake" in keys
+    assert "recipe.name" not in keys
 
 
 def test_dry_run_prints_resolved_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -218,6 +218,7 @@ def test_a_config_edited_into_another_architecture_is_refused_naming_it(
     payload = json.loads(config.read_text())
     payload[section][key] = value
     config.write_text(json.dumps(payload))
+
     def files() -> dict[Path, bytes]:
         return {p: p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != ".lock"}
 
