@@ -73,7 +73,7 @@ def test_generated_source_is_reproducible_and_seeded(run_dir: Path) -> None:
         (["nowhere/at/all"], "does not exist"),
         (["mnist:test", "--metrics", "fid,bogus"], "unknown metric(s) bogus"),
         (["mnist:test", "--n", "1"], "--n must be >= 2"),
-        (["mnist:test", "--n", "10", "--seed", "-1", "--metrics", "domain"], "--seed must be >= 0"),
+        (["mnist:test", "--n", "10", "--seed", "-1", "--metrics", "domain"], "--seed must be a whole number from 0 to"),
         (["mnist:test", "--n", "3", "--metrics", "fid,pr"], "'pr' metric compares each image with its k = 3 nearest"),
         (["mnist:test", "--n", "5", "--metrics", "dc"], "needs more than 5 images on each side, got 5"),
     ],
