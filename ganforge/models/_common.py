@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from ganforge.errors import ConfigError
 
@@ -63,3 +64,41 @@ def check_norm(family: str, norm: object, allowed: tuple[str, ...]) -> str:
     if norm not in allowed:
         raise ConfigError(f"{family} discriminator: norm must be one of {', '.join(allowed)}, got {norm!r}")
     return str(norm)
+
+
+def check_discriminator_conditioning(family: str, conditioning: object) -> str:
+    """Validates how a ``family`` discriminator sees labels (:data:`ganforge.nn.projection.CONDITIONINGS`)."""
+    from ganforge.nn.projection import CONDITIONINGS
+
+    if conditioning not in CONDITIONINGS:
+        raise ConfigError(
+            f"{family} discriminator: conditioning must be one of {', '.join(CONDITIONINGS)}, got {conditioning!r}"
+        )
+    return str(conditioning)
+
+
+def check_generator_conditioning(family: str, conditioning: object, allowed: tuple[str, ...]) -> str:
+    """Validates how a ``family`` generator takes labels: ``embed`` (a learned embedding joins z) or ``cbn``
+    (class-conditional batch norm), as far as the family has it."""
+    if conditioning not in allowed:
+        raise ConfigError(
+            f"{family} generator: conditioning must be one of {', '.join(allowed)}, got {conditioning!r} "
+            "(embed: a label embedding joins z; cbn: class-conditional batch norm)"
+        )
+    return str(conditioning)
+
+
+class ScoresAndClasses:
+    """``scores_and_classes`` for discriminators with ``features(x, labels)`` and a ``head`` (a ProjectionHead)."""
+
+    head: nn.Module
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def scores_and_classes(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw scores [B] and class logits [B, K] from one forward (``conditioning='auxiliary'``, ACGAN)."""
+        h = self.features(x, labels)
+        return self.head(h, labels), self.head.classes(h)  # type: ignore[operator]

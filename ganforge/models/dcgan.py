@@ -17,9 +17,19 @@ from typing import Any, ClassVar, cast
 import torch
 from torch import nn
 
-from ganforge.models._common import check_images, check_int, check_labels, check_latent, check_norm, check_resolution
+from ganforge.models._common import (
+    ScoresAndClasses,
+    check_discriminator_conditioning,
+    check_generator_conditioning,
+    check_images,
+    check_int,
+    check_labels,
+    check_latent,
+    check_norm,
+    check_resolution,
+)
 from ganforge.models.family import MODELS, ModelFamily
-from ganforge.nn import ProjectionHead, apply_spectral_norm_, dcgan_init_
+from ganforge.nn import ConditionalBatchNorm2d, ProjectionHead, append_label_maps, apply_spectral_norm_, dcgan_init_
 from ganforge.nn.layout import flatten_features, like
 
 # resolution -> (side of the smallest feature map, number of 2x up/down steps)
@@ -36,14 +46,26 @@ class DCGANGenerator(nn.Module):
         resolution: Image side R in pixels: 28, 32 or 64.
         width: Base channel count w (channels of the last hidden layer; earlier layers use 2w, 4w, 8w).
             64 is typical; 128 matches PyTorch-GAN's dcgan.py.
-        num_classes: Number of classes for a class-conditional generator; 0 = unconditional. When > 0 a
-            learned class embedding of length ``z_dim`` is concatenated to z and ``labels`` are required.
+        num_classes: Number of classes for a class-conditional generator; 0 = unconditional. When > 0,
+            ``labels`` are required.
+        conditioning: How a conditional generator takes the label: ``embed`` (a learned class embedding of
+            length ``z_dim`` is concatenated to z; cGAN, ACGAN) or ``cbn`` (class-conditional batch norm in place
+            of every batch norm, de Vries et al. 2017; the projection-discriminator recipe).
 
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
 
-    def __init__(self, *, z_dim: int, channels: int, resolution: int, width: int, num_classes: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        z_dim: int,
+        channels: int,
+        resolution: int,
+        width: int,
+        num_classes: int = 0,
+        conditioning: str = "embed",
+    ) -> None:
         super().__init__()
         self.z_dim = check_int("z_dim", z_dim, 1)
         self.channels = check_int("channels", channels, 1)
@@ -57,18 +79,26 @@ class DCGANGenerator(nn.Module):
             "width": width,
             "num_classes": num_classes,
         }
+        self.conditioning = check_generator_conditioning("dcgan", conditioning, ("embed", "cbn"))
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
+        cbn = num_classes > 0 and conditioning == "cbn"
+
+        def norm(ch: int) -> nn.Module:
+            return ConditionalBatchNorm2d(ch, num_classes) if cbn else nn.BatchNorm2d(ch)
+
         base, steps = _LAYOUTS[resolution]
         self.base = base
         self.base_channels = width * 2 ** (steps - 1)
-        self.embed = nn.Embedding(num_classes, z_dim) if num_classes > 0 else None
-        in_features = z_dim * (2 if num_classes > 0 else 1)
+        self.embed = nn.Embedding(num_classes, z_dim) if num_classes > 0 and not cbn else None
+        in_features = z_dim * (2 if self.embed is not None else 1)
         # The BN right after the projection makes its bias redundant.
         self.project = nn.Linear(in_features, self.base_channels * base * base, bias=False)
-        self.project_norm = nn.BatchNorm2d(self.base_channels)
+        self.project_norm = norm(self.base_channels)
         layers: list[nn.Module] = []
         ch = self.base_channels
         for _ in range(steps - 1):
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU()]
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), norm(ch // 2), nn.ReLU()]
             ch //= 2
         layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -82,19 +112,25 @@ class DCGANGenerator(nn.Module):
             z = torch.cat([z, self.embed(labels)], dim=1)  # [B, 2 * z_dim]
         h = self.project(z).view(-1, self.base_channels, self.base, self.base)  # [B, 2^(k-1) w, b, b]
         h = like(h, cast(nn.ConvTranspose2d, self.net[0]).weight)  # in the convs' layout, forward and backward
-        h = torch.relu(self.project_norm(h))
-        return self.net(h)  # [B, C, R, R] in [-1, 1]
+        if self.embed is not None or labels is None:
+            return cast(torch.Tensor, self.net(torch.relu(self.project_norm(h))))  # [B, C, R, R] in [-1, 1]
+        h = torch.relu(self.project_norm(h, labels))  # conditional batch norm: the label sets scale and shift
+        for layer in self.net:
+            h = layer(h, labels) if isinstance(layer, ConditionalBatchNorm2d) else layer(h)
+        return h  # [B, C, R, R] in [-1, 1]
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(ScoresAndClasses, nn.Module):
     """DCGAN discriminator: (Conv 4x4/2 -> [BN] -> LeakyReLU(0.2)) steps, then a linear (projection) head.
 
     Args:
         channels: Image channels C.
         resolution: Image side R in pixels: 28, 32 or 64.
         width: Base channel count w (channels of the first conv; later convs use 2w, 4w, 8w). 64 is typical.
-        num_classes: Number of classes; > 0 adds the projection term of Miyato & Koyama 2018 and makes
-            ``labels`` required. 0 = unconditional.
+        num_classes: Number of classes; > 0 makes ``labels`` required. 0 = unconditional.
+        conditioning: How a conditional discriminator sees the label: ``projection`` (Miyato & Koyama 2018),
+            ``concat`` (one-hot label planes appended to the input channels) or ``auxiliary`` (an unconditional
+            score plus class logits, ACGAN); see :mod:`ganforge.nn.projection`.
         spectral_norm: Whether to spectrally normalise all convs and linears (Miyato et al. 2018).
         norm: Normalisation after every conv but the first: ``batch``, ``layer`` (GroupNorm with one group,
             per-sample, as WGAN-GP's critic needs: Gulrajani et al. 2017 §4), ``none``, or ``auto`` = ``batch``
@@ -116,6 +152,7 @@ class DCGANDiscriminator(nn.Module):
         num_classes: int = 0,
         spectral_norm: bool = False,
         norm: str = "auto",
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
         self.channels = check_int("channels", channels, 1)
@@ -133,8 +170,13 @@ class DCGANDiscriminator(nn.Module):
             "spectral_norm": bool(spectral_norm),
             "norm": norm,
         }
+        self.conditioning = check_discriminator_conditioning("dcgan", conditioning)
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
+        self._label_maps = num_classes > 0 and conditioning == "concat"
+        in_channels = channels + (num_classes if self._label_maps else 0)
         base, steps = _LAYOUTS[resolution]
-        layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2)]
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2)]
         ch = width
         for _ in range(steps - 1):
             if norm == "batch":
@@ -145,17 +187,22 @@ class DCGANDiscriminator(nn.Module):
                 layers += [nn.Conv2d(ch, 2 * ch, 4, 2, 1), nn.LeakyReLU(0.2)]
             ch *= 2
         self.net = nn.Sequential(*layers)
-        self.head = ProjectionHead(ch * base * base, num_classes)
+        self.head = ProjectionHead(ch * base * base, num_classes, conditioning)
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Scores images x [B, C, R, R] (+ labels [B] int64 if conditional) -> raw logits [B]."""
+        return self.head(self.features(x, labels), labels)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The head's input for images x [B, C, R, R] (+ labels if conditional) -> [B, F]."""
         check_images(x, self.channels, self.resolution)
         check_labels(labels, self.num_classes, x.shape[0])
-        h = flatten_features(self.net(x))  # [B, 2^(k-1) w * b * b]
-        return self.head(h, labels)
+        if self._label_maps:
+            x = append_label_maps(x, cast(torch.Tensor, labels), self.num_classes)  # [B, C + K, R, R]
+        return flatten_features(self.net(x))  # [B, 2^(k-1) w * b * b]
 
 
 MODELS.add(
@@ -165,6 +212,7 @@ MODELS.add(
         generator=DCGANGenerator,
         discriminator=DCGANDiscriminator,
         resolutions=RESOLUTIONS,
+        generator_conditionings=("embed", "cbn"),
         description="DCGAN (Radford et al. 2015): transposed-conv G, strided-conv D; 28/32/64 px, width 64",
     ),
 )

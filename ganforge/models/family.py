@@ -26,6 +26,8 @@ class ModelFamily:
             (fully-connected models).
         description: One line for listings: paper, layout, typical width.
         data_kind: ``images`` (``[B, C, R, R]``) or ``points`` (``[B, D]``, 2D mixtures).
+        generator_conditionings: How a conditional generator of this family can take the label (its
+            ``conditioning=`` choices: ``embed``, ``cbn``); the first is its default. Empty: it cannot.
     """
 
     name: str
@@ -34,6 +36,7 @@ class ModelFamily:
     resolutions: tuple[int, ...]
     description: str
     data_kind: str = "images"
+    generator_conditionings: tuple[str, ...] = ()
 
     def supports(self, resolution: int) -> bool:
         """Whether ``resolution`` (pixels, square) can be built by this family."""

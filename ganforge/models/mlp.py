@@ -10,9 +10,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from ganforge.models._common import check_images, check_int, check_labels, check_latent, check_norm
+from ganforge.models._common import (
+    ScoresAndClasses,
+    check_discriminator_conditioning,
+    check_generator_conditioning,
+    check_images,
+    check_int,
+    check_labels,
+    check_latent,
+    check_norm,
+)
 from ganforge.models.family import MODELS, ModelFamily
 from ganforge.nn import ProjectionHead, apply_spectral_norm_
 
@@ -27,12 +37,22 @@ class MLPGenerator(nn.Module):
         width: Hidden size of the first layer; the next two are 2x and 4x. 256 reproduces gan.py.
         num_classes: Number of classes for a class-conditional generator; 0 = unconditional. When > 0 a
             learned class embedding of length ``z_dim`` is concatenated to z and ``labels`` are required.
+        conditioning: How a conditional generator takes the label: only ``embed`` (the embedding above).
 
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
 
-    def __init__(self, *, z_dim: int, channels: int, resolution: int, width: int, num_classes: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        z_dim: int,
+        channels: int,
+        resolution: int,
+        width: int,
+        num_classes: int = 0,
+        conditioning: str = "embed",
+    ) -> None:
         super().__init__()
         self.z_dim = check_int("z_dim", z_dim, 1)
         self.channels = check_int("channels", channels, 1)
@@ -46,6 +66,9 @@ class MLPGenerator(nn.Module):
             "width": width,
             "num_classes": num_classes,
         }
+        check_generator_conditioning("mlp", conditioning, ("embed",))
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
         self.embed = nn.Embedding(num_classes, z_dim) if num_classes > 0 else None
         in_features = z_dim * (2 if num_classes > 0 else 1)
         self.net = nn.Sequential(
@@ -71,15 +94,17 @@ class MLPGenerator(nn.Module):
         return x.view(-1, self.channels, self.resolution, self.resolution)  # [B, C, R, R] in [-1, 1]
 
 
-class MLPDiscriminator(nn.Module):
+class MLPDiscriminator(ScoresAndClasses, nn.Module):
     """Fully-connected discriminator returning raw scores.
 
     Args:
         channels: Image channels C.
         resolution: Image side R in pixels; any value >= 1.
         width: Size of the second hidden layer; the first is 2x. 256 reproduces gan.py (512 -> 256 -> 1).
-        num_classes: Number of classes; > 0 adds the projection term of Miyato & Koyama 2018 and makes
-            ``labels`` required. 0 = unconditional.
+        num_classes: Number of classes; > 0 makes ``labels`` required. 0 = unconditional.
+        conditioning: How a conditional discriminator sees the label: ``projection`` (Miyato & Koyama 2018),
+            ``concat`` (the one-hot label joins the flattened image, Mirza & Osindero 2014) or ``auxiliary``
+            (an unconditional score plus class logits, ACGAN); see :mod:`ganforge.nn.projection`.
         spectral_norm: Whether to spectrally normalise every linear layer (Miyato et al. 2018).
         norm: Accepted for a uniform interface: only ``auto`` / ``none`` (no normalisation layers).
 
@@ -99,6 +124,7 @@ class MLPDiscriminator(nn.Module):
         num_classes: int = 0,
         spectral_norm: bool = False,
         norm: str = "auto",
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
         check_norm("mlp", norm, ("auto", "none"))  # this discriminator has no normalisation layers
@@ -114,23 +140,33 @@ class MLPDiscriminator(nn.Module):
             "spectral_norm": bool(spectral_norm),
             "norm": "none",
         }
+        self.conditioning = check_discriminator_conditioning("mlp", conditioning)
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
+        self._one_hot = num_classes > 0 and conditioning == "concat"
+        in_features = channels * resolution * resolution + (num_classes if self._one_hot else 0)
         self.net = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(channels * resolution * resolution, 2 * width),
+            nn.Linear(in_features, 2 * width),
             nn.LeakyReLU(0.2),
             nn.Linear(2 * width, width),
             nn.LeakyReLU(0.2),
         )
-        self.head = ProjectionHead(width, num_classes)
+        self.head = ProjectionHead(width, num_classes, conditioning)
         if spectral_norm:
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Scores images x [B, C, R, R] (+ labels [B] int64 if conditional) -> raw logits [B]."""
+        return self.head(self.features(x, labels), labels)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The head's input for images x [B, C, R, R] (+ labels if conditional) -> [B, width]."""
         check_images(x, self.channels, self.resolution)
         check_labels(labels, self.num_classes, x.shape[0])
-        h = self.net(x)  # [B, width]
-        return self.head(h, labels)
+        if self._one_hot and labels is not None:  # the one-hot label joins the flattened image: [B, C*R*R + K]
+            x = torch.cat([x.flatten(1), F.one_hot(labels, self.num_classes).to(x.dtype)], dim=1)
+        return self.net(x)  # [B, width]
 
 
 MODELS.add(
@@ -140,6 +176,7 @@ MODELS.add(
         generator=MLPGenerator,
         discriminator=MLPDiscriminator,
         resolutions=(),  # any resolution
+        generator_conditionings=("embed",),
         description=(
             "fully-connected GAN (Goodfellow et al. 2014; PyTorch-GAN gan.py layout); any resolution, width 256"
         ),

@@ -17,9 +17,27 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganforge.models._common import check_images, check_int, check_labels, check_latent, check_norm, check_resolution
+from ganforge.models._common import (
+    ScoresAndClasses,
+    check_discriminator_conditioning,
+    check_generator_conditioning,
+    check_images,
+    check_int,
+    check_labels,
+    check_latent,
+    check_norm,
+    check_resolution,
+)
 from ganforge.models.family import MODELS, ModelFamily
-from ganforge.nn import DownResBlock, FirstDownResBlock, ProjectionHead, UpResBlock, apply_spectral_norm_, xavier_init_
+from ganforge.nn import (
+    DownResBlock,
+    FirstDownResBlock,
+    ProjectionHead,
+    UpResBlock,
+    append_label_maps,
+    apply_spectral_norm_,
+    xavier_init_,
+)
 from ganforge.nn.layout import like
 
 # resolution -> (side of G's first feature map, number of up-blocks)
@@ -37,12 +55,22 @@ class ResNetGenerator(nn.Module):
         width: Channels of every residual block; 256 in the paper, 64-128 is practical on a CPU.
         num_classes: Number of classes for a class-conditional generator (conditional BatchNorm in every
             residual block, labels required); 0 = unconditional.
+        conditioning: How a conditional generator takes the label: only ``cbn`` (conditional batch norm).
 
     Attributes:
         config: The constructor arguments, saved by :func:`ganforge.models.io.save_pretrained`.
     """
 
-    def __init__(self, *, z_dim: int, channels: int, resolution: int, width: int, num_classes: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        z_dim: int,
+        channels: int,
+        resolution: int,
+        width: int,
+        num_classes: int = 0,
+        conditioning: str = "cbn",
+    ) -> None:
         super().__init__()
         self.z_dim = check_int("z_dim", z_dim, 1)
         self.channels = check_int("channels", channels, 1)
@@ -56,6 +84,9 @@ class ResNetGenerator(nn.Module):
             "width": width,
             "num_classes": num_classes,
         }
+        check_generator_conditioning("resnet", conditioning, ("cbn",))
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
         base, n_up = _LAYOUTS[resolution]
         self.base = base
         self.project = xavier_init_(nn.Linear(z_dim, width * base * base))
@@ -75,15 +106,17 @@ class ResNetGenerator(nn.Module):
         return torch.tanh(self.out_conv(h))  # [B, C, R, R] in [-1, 1]
 
 
-class ResNetDiscriminator(nn.Module):
+class ResNetDiscriminator(ScoresAndClasses, nn.Module):
     """SNGAN residual discriminator with global sum pooling and a linear (projection) head.
 
     Args:
         channels: Image channels C.
         resolution: Image side R in pixels: 28 or 32.
         width: Channels of every residual block; 128 in the paper.
-        num_classes: Number of classes; > 0 adds the projection term of Miyato & Koyama 2018 and makes
-            ``labels`` required. 0 = unconditional.
+        num_classes: Number of classes; > 0 makes ``labels`` required. 0 = unconditional.
+        conditioning: How a conditional discriminator sees the label: ``projection`` (Miyato & Koyama 2018),
+            ``concat`` (one-hot label planes appended to the input channels) or ``auxiliary`` (an unconditional
+            score plus class logits, ACGAN); see :mod:`ganforge.nn.projection`.
         spectral_norm: Whether to spectrally normalise every conv, linear and the class embedding
             (Miyato et al. 2018). The network has no BatchNorm either way.
         norm: Accepted for a uniform interface: only ``auto`` / ``none`` (no normalisation layers).
@@ -104,6 +137,7 @@ class ResNetDiscriminator(nn.Module):
         num_classes: int = 0,
         spectral_norm: bool = False,
         norm: str = "auto",
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
         check_norm("resnet", norm, ("auto", "none"))  # this discriminator has no normalisation layers
@@ -119,23 +153,32 @@ class ResNetDiscriminator(nn.Module):
             "spectral_norm": bool(spectral_norm),
             "norm": "none",
         }
+        self.conditioning = check_discriminator_conditioning("resnet", conditioning)
+        if num_classes > 0:
+            self.config["conditioning"] = conditioning
+        self._label_maps = num_classes > 0 and conditioning == "concat"
         self.blocks = nn.Sequential(
-            FirstDownResBlock(channels, width),  # R -> R/2
+            FirstDownResBlock(channels + (num_classes if self._label_maps else 0), width),  # R -> R/2
             DownResBlock(width, width, downsample=True),  # R/2 -> R/4
             DownResBlock(width, width, downsample=False),
             DownResBlock(width, width, downsample=False),
         )
-        self.head = ProjectionHead(width, num_classes)
+        self.head = ProjectionHead(width, num_classes, conditioning)
         if spectral_norm:
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Scores images x [B, C, R, R] (+ labels [B] int64 if conditional) -> raw logits [B]."""
+        return self.head(self.features(x, labels), labels)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The head's input for images x [B, C, R, R] (+ labels if conditional) -> [B, w]."""
         check_images(x, self.channels, self.resolution)
         check_labels(labels, self.num_classes, x.shape[0])
+        if self._label_maps:
+            x = append_label_maps(x, cast(torch.Tensor, labels), self.num_classes)  # [B, C + K, R, R]
         h = F.relu(self.blocks(x))  # [B, w, R/4, R/4]
-        h = h.sum(dim=(2, 3))  # [B, w], global sum pooling
-        return self.head(h, labels)
+        return h.sum(dim=(2, 3))  # [B, w], global sum pooling
 
 
 MODELS.add(
@@ -145,6 +188,7 @@ MODELS.add(
         generator=ResNetGenerator,
         discriminator=ResNetDiscriminator,
         resolutions=RESOLUTIONS,
+        generator_conditionings=("cbn",),
         description="SNGAN ResNet (Miyato et al. 2018), conditional BN in G, projection D; 28/32 px, width 128",
     ),
 )

@@ -4,7 +4,25 @@ A recipe owns its config section (a :class:`~ganforge.config.RecipeConfig` with 
 says which task it trains, and builds a run's modules, optimisers, phases and sampler; the trainer runs the phases.
 """
 
+from ganforge.recipes.acgan import ACGANConfig, ACGANRecipe
 from ganforge.recipes.base import RECIPES, Built, LossFn, Phase, Recipe
-from ganforge.recipes.gan import GANConfig, GANHyper, GANRecipe
 
-__all__ = ["RECIPES", "Built", "GANConfig", "GANHyper", "GANRecipe", "LossFn", "Phase", "Recipe"]
+# Registered in this order (``ganforge recipes`` lists them so); each builds on the ``gan`` recipe.
+from ganforge.recipes.cgan import CGANConfig
+from ganforge.recipes.gan import GANConfig, GANHyper, GANRecipe
+from ganforge.recipes.projection import ProjectionConfig
+
+__all__ = [
+    "RECIPES",
+    "ACGANConfig",
+    "ACGANRecipe",
+    "Built",
+    "CGANConfig",
+    "GANConfig",
+    "GANHyper",
+    "GANRecipe",
+    "LossFn",
+    "Phase",
+    "ProjectionConfig",
+    "Recipe",
+]

@@ -129,6 +129,7 @@ class GANHyper:
         share_fake: Whether the G phase reuses the last D phase's fake (one G forward per step); ``False``
             draws a new ``z`` (and, for a conditional G, uniform labels) and runs G again in the G phase.
             Ignored under CUDA graphs (``reduce-overhead`` on CUDA), which may overwrite a graph's outputs.
+        aux_weight: Weight of the auxiliary classification loss (ACGAN); 0 for the other recipes.
     """
 
     batch_size: int
@@ -141,6 +142,7 @@ class GANHyper:
     num_classes: int = 0
     pack: int = 1
     share_fake: bool = True
+    aux_weight: float = 0.0
 
 
 class GANRecipe:
@@ -227,20 +229,33 @@ class GANRecipe:
             self._kept = (step, fake, labels)
         fake = fake.detach()  # D's loss does not reach G
         real, fake = self._pack(real), self._pack(fake)  # what D sees: [B / pack, pack · C, H, W]
-        if self._one_d_pass:  # one batch of 2B: fewer, larger kernel calls (same scores: D is per-sample)
-            both_labels = None if labels is None else torch.cat([labels, labels])
-            real_scores, fake_scores = self._D(torch.cat([real, fake]), both_labels).chunk(2)  # [B / pack] each
-        else:
-            real_scores = self._D(real, labels)  # [B / pack]
-            fake_scores = self._D(fake, labels)  # [B / pack]
+        real_scores, fake_scores, extra, stats = self._d_terms(real, fake, labels)
         loss = self.loss.d_loss(real_scores, fake_scores)
-        stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores)}
+        stats = {"loss_D": loss.detach(), **self._stats(real_scores, fake_scores), **stats}
+        if extra is not None:
+            loss = loss + extra
         if self.hyper.gp_weight > 0:
             # Gulrajani et al. 2017, eq. 3: λ E[(||∇D(x̂)||₂ − 1)²] on real/fake interpolates.
             gp = gradient_penalty(lambda x: self.D(x, labels), real, fake, generator=self.noise)
             loss = loss + self.hyper.gp_weight * gp
             stats["gp"] = gp.detach()
         return loss, stats
+
+    def _d_terms(
+        self, real: Tensor, fake: Tensor, labels: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor | None, dict[str, Tensor]]:
+        """D's raw scores of the real and the fake batch, and a term its loss adds (none here) with its stats."""
+        if self._one_d_pass:  # one batch of 2B: fewer, larger kernel calls (same scores: D is per-sample)
+            both_labels = None if labels is None else torch.cat([labels, labels])
+            real_scores, fake_scores = self._D(torch.cat([real, fake]), both_labels).chunk(2)  # [B / pack] each
+        else:
+            real_scores = self._D(real, labels)  # [B / pack]
+            fake_scores = self._D(fake, labels)  # [B / pack]
+        return real_scores, fake_scores, None, {}
+
+    def _g_terms(self, fake: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None, dict[str, Tensor]]:
+        """D's raw scores of G's batch, and a term G's loss adds (none here) with its stats."""
+        return self._D(self._pack(fake), labels), None, {}  # [B / pack], D frozen by the trainer
 
     def r1_loss(self, step: int, repeat: int) -> tuple[Tensor, dict[str, Tensor]]:
         real, labels = self._real(step * self.hyper.n_critic + repeat)
@@ -263,9 +278,10 @@ class GANRecipe:
             if self._mark_step:
                 torch.compiler.cudagraph_mark_step_begin()
             fake = self._G(self._latents(labels), labels)  # [B, C, H, W]
-        fake_scores = self._D(self._pack(fake), labels)  # [B / pack], D frozen by the trainer
+        fake_scores, extra, stats = self._g_terms(fake, labels)
         loss = self.loss.g_loss(fake_scores)
-        return loss, {"loss_G": loss.detach()}
+        stats = {"loss_G": loss.detach(), **stats}
+        return (loss if extra is None else loss + extra), stats
 
     def phases(self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer) -> list[Phase]:
         """The phases in execution order."""
@@ -298,6 +314,26 @@ def build_gan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.devi
     Raises:
         ConfigError: The model family does not fit the data (points vs images, resolution, square images).
     """
+    return build_adversarial(cfg, array, device)
+
+
+def build_adversarial(
+    cfg: RunConfig,
+    array: ImageArray | PointArray,
+    device: torch.device,
+    *,
+    conditioning: tuple[str, str] | None = None,
+    recipe_class: type[GANRecipe] = GANRecipe,
+    aux_weight: float = 0.0,
+) -> Built:
+    """:func:`build_gan` for the adversarial recipes that share its phases.
+
+    Args:
+        conditioning: ``(generator, discriminator)`` ways of taking the label (``embed`` | ``cbn``,
+            ``projection`` | ``concat`` | ``auxiliary``) for a conditional model; ``None``: the family's defaults.
+        recipe_class: :class:`GANRecipe` or a subclass that changes its loss terms.
+        aux_weight: :attr:`GANHyper.aux_weight`.
+    """
     rc = _gan_config(cfg)
     family = MODELS.get(cfg.model.name)
     spec = LOSSES.get(rc.loss)
@@ -318,11 +354,21 @@ def build_gan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.devi
             f"set data.resolution to one of {sizes} or pick another model"
         )
     num_classes = array.num_classes if cfg.model.conditional else 0
+    g_cond: dict[str, Any] = {}
+    d_cond: dict[str, Any] = {}
+    if conditioning is not None and num_classes > 0:
+        g_cond, d_cond = {"conditioning": conditioning[0]}, {"conditioning": conditioning[1]}
     torch.manual_seed(cfg.train.seed)  # weight initialisation
     # Point models work in standardised units: the data's coordinate std is their fixed output / input scale.
     scale: dict[str, Any] = {"scale": float(array.points.std())} if isinstance(array, PointArray) else {}
     G = family.generator(
-        z_dim=cfg.model.z_dim, channels=c, resolution=h, width=cfg.model.g_width, num_classes=num_classes, **scale
+        z_dim=cfg.model.z_dim,
+        channels=c,
+        resolution=h,
+        width=cfg.model.g_width,
+        num_classes=num_classes,
+        **scale,
+        **g_cond,
     )
     D = family.discriminator(
         channels=c * rc.pack,  # PacGAN: `pack` samples concatenated along the channels
@@ -332,6 +378,7 @@ def build_gan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.devi
         spectral_norm=cfg.model.spectral_norm,
         norm=cfg.model.d_norm,
         **scale,
+        **d_cond,
     )
     memory_format = torch.channels_last if cfg.train.channels_last else torch.contiguous_format
     G = G.to(device).to(memory_format=memory_format)  # type: ignore[call-overload]
@@ -349,8 +396,9 @@ def build_gan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.devi
         num_classes=num_classes,
         pack=rc.pack,
         share_fake=rc.share_fake,
+        aux_weight=aux_weight,
     )
-    recipe = GANRecipe(G, D, spec, data, hyper, noise, compile_mode=cfg.train.compile)
+    recipe = recipe_class(G, D, spec, data, hyper, noise, compile_mode=cfg.train.compile)
     betas = (cfg.optim.beta1, cfg.optim.beta2)
     # One fused kernel per optimiser step instead of a dozen passes over every parameter (several times faster
     # for the MLP GAN's 2M parameters on a CPU). Same update rule as the default.
@@ -366,6 +414,45 @@ def build_gan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.devi
         noise=noise,
         images_per_step=cfg.optim.batch * rc.n_critic,
     )
+
+
+def conditional_checks(cfg: RunConfig) -> Checks:
+    """Checks of the class-conditional recipes (cGAN, ACGAN, projection): they need ``model.conditional``."""
+    name = cfg.recipe.name
+    return [
+        (
+            cfg.model.conditional,
+            f"recipe {name} is class-conditional: set model.conditional=true (and train on labelled data)",
+        ),
+    ]
+
+
+def build_conditional(
+    cfg: RunConfig,
+    array: ImageArray | PointArray,
+    device: torch.device,
+    conditioning: tuple[str, str],
+    **kwargs: Any,
+) -> Built:
+    """:func:`build_adversarial` for a class-conditional recipe: labelled images and a family that can take
+    the labels the recipe's way; each misfit is a ConfigError naming the fix."""
+    name = cfg.recipe.name
+    if isinstance(array, PointArray):
+        raise ConfigError(f"recipe {name} trains on labelled images, but {array.name} holds 2D points")
+    if array.num_classes < 2:
+        raise ConfigError(
+            f"recipe {name} is class-conditional, but {array.name} has no class labels; use a labelled dataset "
+            "(mnist, fashion-mnist, an npz with a 'y' array, a folder whose subfolders are classes)"
+        )
+    family = MODELS.get(cfg.model.name)
+    allowed = family.generator_conditionings
+    if conditioning[0] not in allowed:
+        fitting = [n for n in MODELS.names() if conditioning[0] in MODELS.get(n).generator_conditionings]
+        raise ConfigError(
+            f"recipe {name} feeds the label to the generator as {conditioning[0]!r}, but the {family.name} "
+            f"generator takes {' or '.join(allowed) or 'no labels'}; use model.name={' or '.join(fitting)}"
+        )
+    return build_adversarial(cfg, array, device, conditioning=conditioning, **kwargs)
 
 
 RECIPES.add(

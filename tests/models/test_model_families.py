@@ -67,7 +67,12 @@ def test_shapes_range_and_backward(family: str, res: int, num_classes: int, sn: 
             assert p.grad is not None, f"{type(module).__name__}.{name} got no gradient"
             assert torch.isfinite(p.grad).all()
     assert any(p.grad.abs().sum() > 0 for p in G.parameters() if p.grad is not None)
-    assert G.config == {"z_dim": Z_DIM, "channels": 3, "resolution": res, "width": WIDTH, "num_classes": num_classes}
+    # A conditional model records how it takes the label: the family's default generator way, projection in D.
+    g_cond = {"conditioning": MODELS.get(family).generator_conditionings[0]} if num_classes else {}
+    d_cond = {"conditioning": "projection"} if num_classes else {}
+    assert G.config == {
+        "z_dim": Z_DIM, "channels": 3, "resolution": res, "width": WIDTH, "num_classes": num_classes, **g_cond,
+    }  # fmt: skip
     assert D.config == {
         "channels": 3,
         "resolution": res,
@@ -75,6 +80,7 @@ def test_shapes_range_and_backward(family: str, res: int, num_classes: int, sn: 
         "num_classes": num_classes,
         "spectral_norm": sn,
         "norm": "batch" if family == "dcgan" and not sn else "none",
+        **d_cond,
     }
 
 
@@ -252,7 +258,9 @@ def test_no_cpu_assumptions_runs_on_the_meta_device(family: str) -> None:
 
 def test_module_config_is_the_constructor_arguments() -> None:
     G, _ = build("dcgan", 28, CLASSES)
-    assert module_config(G) == {"z_dim": Z_DIM, "channels": 1, "resolution": 28, "width": WIDTH, "num_classes": CLASSES}
+    assert module_config(G) == {
+        "z_dim": Z_DIM, "channels": 1, "resolution": 28, "width": WIDTH, "num_classes": CLASSES, "conditioning": "embed",
+    }  # fmt: skip
     with pytest.raises(ConfigError, match="no `config` dict"):
         module_config(nn.Linear(2, 2))
 

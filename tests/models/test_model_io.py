@@ -80,6 +80,7 @@ def test_config_json_contents(tmp_path: Path) -> None:
             "num_classes": 3,
             "spectral_norm": True,
             "norm": "none",
+            "conditioning": "projection",
         },
         "extra": {"dataset": "mnist"},
     }
