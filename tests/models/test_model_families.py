@@ -259,7 +259,8 @@ def test_no_cpu_assumptions_runs_on_the_meta_device(family: str) -> None:
 def test_module_config_is_the_constructor_arguments() -> None:
     G, _ = build("dcgan", 28, CLASSES)
     assert module_config(G) == {
-        "z_dim": Z_DIM, "channels": 1, "resolution": 28, "width": WIDTH, "num_classes": CLASSES, "conditioning": "embed",
+        "z_dim": Z_DIM, "channels": 1, "resolution": 28, "width": WIDTH, "num_classes": CLASSES,
+        "conditioning": "embed",
     }  # fmt: skip
     with pytest.raises(ConfigError, match="no `config` dict"):
         module_config(nn.Linear(2, 2))
