@@ -74,6 +74,13 @@ def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
         return
     if cfg.eval.best_metric == "mode_kl":
         raise ConfigError("eval.best_metric=mode_kl is for Stacked MNIST at 28x28; use domain_fd or fid")
+    conditional = cfg.model.conditional and domain_dataset(cfg, array) is not None
+    if cfg.eval.best_metric == "class_fd_mean" and not conditional:
+        raise ConfigError("eval.best_metric=class_fd_mean is for class-conditional MNIST / Fashion-MNIST runs; "
+                          "use domain_fd or fid")  # fmt: skip
+    if conditional and cfg.eval.samples < 2 * array.num_classes:
+        raise ConfigError(f"eval.samples={cfg.eval.samples} is too few for the per-class FD of "
+                          f"{array.num_classes} classes: use at least {2 * array.num_classes}")  # fmt: skip
     if domain_dataset(cfg, array) is None and not cfg.eval.inception_samples:
         raise ConfigError(
             f"eval.every={cfg.eval.every} needs MNIST / Fashion-MNIST at 28x28 (domain metrics) or "
@@ -110,6 +117,7 @@ def in_training_eval(
             samples=cfg.eval.samples,
             inception_samples=cfg.eval.inception_samples,
             seed=seed,
+            conditional=array.num_classes > 0 and cfg.model.conditional,
         )
     best_dir = RunDir(run_dir).best
     best = {"value": float("inf")}

@@ -265,7 +265,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(source, against, metrics, variant=args.variant, device=device, seed=args.seed)
     print(f"{report.source} ({report.n_source} images) vs {report.against} ({report.n_against} images)")
     for key, value in report.values.items():
-        print(f"  {key:18s} {value:.6g}")
+        if key.endswith("_real") and key.removesuffix("_real") in report.values:
+            continue  # printed beside its metric
+        real = report.values.get(f"{key}_real")
+        print(f"  {key:22s} {value:.6g}" + ("" if real is None else f"   (real data: {real:.6g})"))
     print(f"  ({report.seconds:.1f} s)")
     if args.json is not None:
         atomic_write_text(args.json, json.dumps(report.as_dict(), indent=2) + "\n")

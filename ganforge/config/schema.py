@@ -275,8 +275,9 @@ class EvalConfig:
             (a seeded random subset of the test split, or of the training images for folders / npz, drawn as
             ``ganforge eval --n`` draws); 0 = off (slow on a CPU).
         best_metric: Keep a copy of the checkpoint with the lowest value of this metric in ``RUN/best/``
-            (``domain_fd`` or ``fid``; ``reverse_kl`` for 2D points; ``mode_kl`` for Stacked MNIST; ``none`` = no
-            best copy).
+            (``domain_fd`` or ``fid``; ``reverse_kl`` for 2D points; ``mode_kl`` for Stacked MNIST;
+            ``class_fd_mean``, the mean per-class FD, for class-conditional MNIST-like runs; ``none`` = no best copy).
+            Class-conditional MNIST / Fashion-MNIST runs also log ``conditioning_accuracy`` and ``class_fd_mean``.
         collapse_kl: Mode-collapse alarm (a warning and ``eval_collapse_alarm = 1``) when a class is missing
             or KL(class histogram || uniform) exceeds this (nats; ln 10 = 2.30 means one class). 2D point
             runs use their mode histogram (modes captured, reverse KL), Stacked MNIST its 1,000 modes.
@@ -285,7 +286,7 @@ class EvalConfig:
     every: int = 0
     samples: int = 2000
     inception_samples: int = 0
-    best_metric: Literal["domain_fd", "fid", "reverse_kl", "mode_kl", "none"] = "domain_fd"
+    best_metric: Literal["domain_fd", "fid", "reverse_kl", "mode_kl", "class_fd_mean", "none"] = "domain_fd"
     collapse_kl: float = 0.3
 
     def checks(self) -> Checks:

@@ -10,6 +10,9 @@ The metrics are those of the registry (:mod:`ganforge.metrics.registry`, ``--met
   the domain classifier; the TF-Inception port has no logits), classes covered, class KL, confidence.
 - ``modes``: Stacked MNIST only (28×28 RGB): modes covered of 1,000, KL to uniform, mean confidence
   (:mod:`ganforge.metrics.stacked`).
+- ``conditioning``, ``class-fd``, ``cas``: labelled MNIST / Fashion-MNIST images (by default: a class-conditional
+  generator's): conditioning accuracy, mean per-class domain FD and classification accuracy score, each beside
+  real data's number (:mod:`ganforge.metrics.conditional`).
 
 The Inception features are computed once for all the Inception metrics asked for (real sets through the
 content-keyed cache).
@@ -29,6 +32,7 @@ from ganforge.metrics.cache import cache_key, cached_features
 from ganforge.metrics.registry import METRICS as REGISTRY
 from ganforge.metrics.registry import Inputs, Subject, applicable, asked_for, in_order
 from ganforge.metrics.sources import ImageSet
+from ganforge.tasks import TASKS
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,9 @@ def subject(source: ImageSet, against: ImageSet) -> Subject:
         shape=tuple(source.images.shape[1:]),
         dataset=against.dataset or source.dataset,
         fewest=min(len(source.images), len(against.images)),
+        task=TASKS.get("conditional" if source.conditional else "unconditional"),
+        labelled=source.labels is not None,
+        reference_labelled=against.labels is not None,
     )
 
 

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 
 class GeneratorMonitor:
-    """Computes ``{"domain_fd", "classifier_score", "classes_covered", "class_kl", "mean_confidence", "fid"}``.
+    """Computes ``{"domain_fd", "classifier_score", "classes_covered", "class_kl", "mean_confidence", "fid"}``,
+    and for a class-conditional generator ``conditioning_accuracy`` and ``class_fd_mean``
+    (:mod:`ganforge.metrics.conditional`; the classes are drawn in turn, ``samples / K`` of each).
 
     Args:
         reference: Real images the distances are measured against (the test split for MNIST-like data).
@@ -33,10 +35,18 @@ class GeneratorMonitor:
         samples: Generated images for the domain metrics.
         inception_samples: Generated (and reference) images for Inception FID; 0 = off.
         seed: Latent seed of the evaluation samples.
+        conditional: The generator is class-conditional: judge its classes against ``reference``'s labels.
     """
 
     def __init__(
-        self, reference: ImageArray, *, dataset: str | None, samples: int, inception_samples: int, seed: int
+        self,
+        reference: ImageArray,
+        *,
+        dataset: str | None,
+        samples: int,
+        inception_samples: int,
+        seed: int,
+        conditional: bool = False,
     ) -> None:
         if dataset is not None and dataset not in CLASSIFIERS:
             raise ValueError(f"no domain classifier for {dataset!r}")
@@ -45,17 +55,25 @@ class GeneratorMonitor:
         self.samples = samples
         self.inception_samples = inception_samples
         self.seed = seed
+        self.conditional = conditional and dataset is not None and reference.labels is not None
         self._inception_ref: GaussianStats | None = None
         self._extractor: InceptionFeatures | None = None
 
     def __call__(self, generator: nn.Module) -> dict[str, float]:
         """Metric values of the generator's current weights."""
         n = max(self.samples if self.dataset else 0, self.inception_samples)
-        images, _ = generate(generator, n, seed=self.seed)
+        images, labels = generate(generator, n, seed=self.seed)
         values: dict[str, float] = {}
         if self.dataset is not None:
             m = domain_metrics(images[: self.samples], self.dataset)
             values.update({k: float(v) for k, v in m.as_dict().items() if k != "class_histogram"})
+        if self.conditional and labels is not None and self.dataset is not None:
+            from ganforge.metrics.conditional import class_fd, conditioning_accuracy
+
+            assert self.reference.labels is not None
+            x, y = images[: self.samples], labels[: self.samples]
+            values["conditioning_accuracy"] = conditioning_accuracy(x, y, self.dataset)
+            values["class_fd_mean"] = class_fd(x, y, self.reference.images, self.reference.labels, self.dataset).mean
         if self.inception_samples:
             if self._extractor is None:  # loaded once per run: the network is 87 MB and checksummed
                 from ganforge.metrics.inception import InceptionFeatures

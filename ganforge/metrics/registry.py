@@ -37,7 +37,9 @@ class Subject:
         shape: Shape of one sample: ``(H, W, C)`` or ``(D,)``.
         dataset: The dataset the samples are known to belong to (from the source or its reference), if any.
         fewest: Samples on the smaller side (source or reference).
-        task: What one sample is (:mod:`ganforge.tasks`).
+        task: What one sample is (:mod:`ganforge.tasks`): ``conditional`` for a class-conditional generator.
+        labelled: The samples carry class labels (a labelled split, or the classes a conditional generator drew).
+        reference_labelled: The reference carries class labels.
     """
 
     name: str
@@ -47,6 +49,8 @@ class Subject:
     dataset: str | None
     fewest: int
     task: Task = field(default_factory=lambda: TASKS.get("unconditional"))
+    labelled: bool = False
+    reference_labelled: bool = False
 
 
 @dataclass
@@ -74,6 +78,9 @@ class Metric:
         compute: ``(Inputs, Report) -> None``: adds its numbers (and protocol) to the report; ``None`` for a metric
             computed only while training (the 2D mode metrics, from the generator's points).
         neighbours: The k of a k-nearest-neighbour metric (it needs more than k samples on each side), else 0.
+        when_asked: ``Subject -> None`` when the metric can be computed if a user names it (``--metrics``), else
+            the reason; ``None`` = :attr:`why_not`. Wider than :attr:`why_not` for metrics that are computed by
+            default only where they are known to mean something (``modes`` on any 28x28 RGB images).
     """
 
     name: str
@@ -83,6 +90,7 @@ class Metric:
     why_not: Callable[[Subject], str | None]
     compute: Callable[[Inputs, Report], None] | None = None
     neighbours: int = 0
+    when_asked: Callable[[Subject], str | None] | None = None
 
     @property
     def inception(self) -> bool:
@@ -173,6 +181,36 @@ def _points(subject: Subject) -> str | None:
     return None
 
 
+def _labelled(*, reference: bool) -> Callable[[Subject], str | None]:
+    """The conditional metrics on any labelled MNIST / Fashion-MNIST images (and a labelled reference)."""
+
+    def why_not(subject: Subject) -> str | None:
+        if (reason := _domain(subject)) is not None:
+            return reason
+        if not subject.labelled:
+            return (
+                f"the class-conditional metrics need labelled images; {subject.name} has no labels (measure a "
+                "conditional run, a dataset split or an .npz with 'labels')"
+            )
+        if reference and not subject.reference_labelled:
+            return f"the per-class FD needs a labelled reference; {subject.reference} has no labels (use mnist:test)"
+        return None
+
+    return why_not
+
+
+def _conditional(*, reference: bool) -> Callable[[Subject], str | None]:
+    """By default the conditional metrics judge class-conditional generators only."""
+    labelled = _labelled(reference=reference)
+
+    def why_not(subject: Subject) -> str | None:
+        if subject.task.name != "conditional":
+            return f"{subject.name} is not a class-conditional generator; ask for the metric by name to judge labels"
+        return labelled(subject)
+
+    return why_not
+
+
 # ------------------------------------------------------------------------------------------- computations
 
 
@@ -231,6 +269,69 @@ def _modes_compute(inputs: Inputs, report: Report) -> None:
     report.protocol["modes"] = {"dataset": "stacked-mnist", "per_channel": domain.protocol("mnist")}
 
 
+def _labels_of(inputs: Inputs) -> tuple[str, np.ndarray, np.ndarray]:
+    dataset = inputs.against.dataset or inputs.source.dataset
+    assert dataset is not None and inputs.source.labels is not None
+    return dataset, inputs.source.images, inputs.source.labels
+
+
+def _real_split(dataset: str, not_split: str | None) -> tuple[str, np.ndarray, np.ndarray]:
+    """The split of ``dataset`` that is not ``not_split`` (train unless that is the reference), with its labels."""
+    from ganforge.data import load_dataset
+
+    split = "train" if not_split != "train" else "test"
+    array = load_dataset(dataset, split)
+    assert array.labels is not None
+    return split, array.images, array.labels
+
+
+def _conditioning_compute(inputs: Inputs, report: Report) -> None:
+    from ganforge.data import load_dataset
+    from ganforge.metrics import conditional
+
+    dataset, images, labels = _labels_of(inputs)
+    report.values["conditioning_accuracy"] = conditional.conditioning_accuracy(images, labels, dataset)
+    real = load_dataset(dataset, "test")
+    assert real.labels is not None
+    report.values["conditioning_accuracy_real"] = conditional.conditioning_accuracy(real.images, real.labels, dataset)
+    report.protocol["conditioning"] = {**conditional.protocol(dataset), "real": f"{dataset}:test"}
+
+
+def _class_fd_compute(inputs: Inputs, report: Report) -> None:
+    from ganforge.metrics import conditional
+
+    dataset, images, labels = _labels_of(inputs)
+    ref_labels = inputs.against.labels
+    assert ref_labels is not None
+    fd = conditional.class_fd(images, labels, inputs.against.images, ref_labels, dataset)
+    report.values["class_fd_mean"] = fd.mean
+    report.details["class_fd"] = fd.per_class
+    # Real data's number: as many images of each class from the other split, against the same reference.
+    split, real_images, real_labels = _real_split(dataset, inputs.against.split)
+    counts = np.bincount(labels, minlength=len(fd.per_class))
+    real_images, real_labels = conditional.matched_subset(real_images, real_labels, counts, inputs.seed)
+    real = conditional.class_fd(real_images, real_labels, inputs.against.images, ref_labels, dataset)
+    report.values["class_fd_mean_real"] = real.mean
+    report.protocol["class-fd"] = {**conditional.protocol(dataset), "real": f"{dataset}:{split}, same per-class counts"}
+
+
+def _cas_compute(inputs: Inputs, report: Report) -> None:
+    from ganforge.data import load_dataset
+    from ganforge.metrics import conditional
+
+    dataset, images, labels = _labels_of(inputs)
+    test = load_dataset(dataset, "test")
+    assert test.labels is not None
+    score = conditional.classification_accuracy_score
+    report.values["cas"] = score(images, labels, test.images, test.labels, seed=inputs.seed)
+    _, real_images, real_labels = _real_split(dataset, "test")  # trained on real training images, same counts
+    counts = np.bincount(labels, minlength=test.num_classes)
+    real_images, real_labels = conditional.matched_subset(real_images, real_labels, counts, inputs.seed)
+    report.values["cas_real"] = score(real_images, real_labels, test.images, test.labels, seed=inputs.seed)
+    report.protocol["cas"] = {**conditional.protocol(dataset), "test": f"{dataset}:test",
+                              "real": f"{dataset}:train, same per-class counts"}  # fmt: skip
+
+
 _ON_INCEPTION = ("samples", "reference", "inception")
 
 for _metric in (
@@ -248,7 +349,16 @@ for _metric in (
            _domain_compute),
     Metric("modes", "Stacked MNIST (28x28 RGB): modes covered of 1,000, KL to uniform, mean confidence",
            ("samples", "mode-classifier"), ("modes_covered", "mode_kl", "mean_confidence"), _stacked_known,
-           _modes_compute),
+           _modes_compute, when_asked=_stacked),
+    Metric("conditioning", "class-conditional: share of G(z, y) the domain classifier labels y, beside real data's",
+           ("samples", "labels", "domain-classifier"), ("conditioning_accuracy", "conditioning_accuracy_real"),
+           _conditional(reference=False), _conditioning_compute, when_asked=_labelled(reference=False)),
+    Metric("class-fd", "class-conditional: mean per-class domain FD, beside real data's (other split)",
+           ("samples", "labels", "reference", "domain-classifier"), ("class_fd_mean", "class_fd_mean_real"),
+           _conditional(reference=True), _class_fd_compute, when_asked=_labelled(reference=True)),
+    Metric("cas", "class-conditional: accuracy on the real test split of a classifier trained on the samples",
+           ("samples", "labels", "domain-classifier"), ("cas", "cas_real"), _conditional(reference=False),
+           _cas_compute, when_asked=_labelled(reference=False)),
     Metric("modes2d", "2D points: modes captured, high-quality fraction, reverse KL (generator only, while training)",
            ("samples", "mode-centres"), ("modes_captured", "high_quality", "reverse_kl"), _points),
 ):  # fmt: skip
@@ -256,7 +366,7 @@ for _metric in (
 
 
 def asked_for(metric: Metric, subject: Subject) -> None:
-    """Checks a metric the user named explicitly (``modes`` on any 28x28 RGB images, not only known Stacked MNIST)."""
-    reason = _stacked(subject) if metric.name == "modes" else metric.why_not(subject)
+    """Checks a metric the user named explicitly (:attr:`Metric.when_asked`)."""
+    reason = (metric.when_asked or metric.why_not)(subject)
     if reason is not None:
         raise GanforgeError(reason)

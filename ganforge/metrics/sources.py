@@ -2,8 +2,10 @@
 
 - ``mnist:test``, ``fashion-mnist:train``, ...: a dataset split (a seeded random subset when ``n`` is
   smaller than the split);
-- a run directory or a ``generator/`` directory: ``n`` images generated from seed ``seed`` (EMA generator);
-- a ``.npz`` file with uint8 ``images``;
+- a run directory or a ``generator/`` directory: ``n`` images generated from seed ``seed`` (EMA generator); a
+  class-conditional generator draws every class in turn (1,000 per class unless ``n`` is given) and its images
+  keep their labels;
+- a ``.npz`` file with uint8 ``images`` (and its int ``labels``, if any);
 - a folder of images (any nesting), read at the size most of its images have (others center-cropped and resized
   to it, as training reads a folder), in colour if any image is.
 """
@@ -34,12 +36,26 @@ DEFAULT_GENERATED = 10_000
 
 @dataclass(frozen=True, eq=False)
 class ImageSet:
-    """Images to measure: uint8 ``[N, H, W, C]``, a display name, the dataset they belong to (if known)."""
+    """Images to measure.
+
+    Attributes:
+        images: uint8 ``[N, H, W, C]`` (or float ``[N, D]`` points).
+        name: Display name.
+        dataset: The dataset they belong to, if known.
+        real: Real data (not generated).
+        labels: int64 ``[N]`` class labels, if known (a labelled split or ``.npz``; a conditional generator's
+            requested classes).
+        conditional: Drawn from a class-conditional generator (``labels`` are the classes asked for).
+        split: The dataset split they come from (``train`` / ``test``), for real splits.
+    """
 
     images: np.ndarray
     name: str
     dataset: str | None
     real: bool
+    labels: np.ndarray | None = None
+    conditional: bool = False
+    split: str | None = None
 
     def digest(self) -> str:
         """SHA-256 of the pixels and their shape: the content key of cached features."""
@@ -50,10 +66,21 @@ class ImageSet:
 
 def random_subset(images: np.ndarray, n: int | None, seed: int) -> np.ndarray:
     """``n`` of ``images`` drawn without replacement by ``seed``, in their order (all of them for ``None`` or more)."""
-    if n is None or n >= len(images):
-        return images
-    idx = np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))
-    return images[idx]
+    return images[_subset_index(len(images), n, seed)]
+
+
+def _subset_index(total: int, n: int | None, seed: int) -> slice | np.ndarray:
+    if n is None or n >= total:
+        return slice(None)
+    return np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
+
+
+def _labelled_subset(
+    images: np.ndarray, labels: np.ndarray | None, n: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`random_subset` of images and their labels (the same draw)."""
+    idx = _subset_index(len(images), n, seed)
+    return images[idx], (None if labels is None else np.asarray(labels, dtype=np.int64)[idx])
 
 
 def _dataset_of(extra: dict[str, object]) -> str | None:
@@ -83,7 +110,8 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         if split not in source.splits:
             raise GanforgeError(f"{text!r}: dataset {name!r} has no split {split!r}; use {', '.join(source.splits)}")
         array = load_dataset(name, split)
-        return ImageSet(random_subset(array.images, n, seed), text, name, real=True)
+        images, labels = _labelled_subset(array.images, array.labels, n, seed)
+        return ImageSet(images, text, name, real=True, labels=labels, split=split)
     path = Path(text)
     if not path.exists():
         raise GanforgeError(f"{path} does not exist; SOURCE is a dataset split (mnist:test), folder, .npz or run")
@@ -91,19 +119,26 @@ def load_source(spec: str | Path, *, n: int | None = None, seed: int = 0, device
         if path.suffix.lower() != ".npz":
             raise GanforgeError(f"{path}: a file SOURCE must be a .npz with uint8 'images'")
         array = load_dataset("npz", path=str(path))
-        return ImageSet(random_subset(array.images, n, seed), str(path), None, real=True)
+        images, labels = _labelled_subset(array.images, array.labels, n, seed)
+        return ImageSet(images, str(path), None, real=True, labels=labels)
     from ganforge.models.io import CONFIG_NAME, complete_model_dir
 
     gen_dir = complete_model_dir(RunDir(path).generator) or complete_model_dir(path)
     if gen_dir is not None:
+        from ganforge.metrics.conditional import PER_CLASS
+        from ganforge.models import module_config
         from ganforge.sampling import generate, load_generator
 
         extra = json.loads((gen_dir / CONFIG_NAME).read_text()).get("extra", {})
-        images, _ = generate(load_generator(gen_dir, device=device), n or DEFAULT_GENERATED, seed=seed)
+        generator = load_generator(gen_dir, device=device)
+        num_classes = int(module_config(generator).get("num_classes", 0))
+        default = PER_CLASS * num_classes if num_classes else DEFAULT_GENERATED
+        images, labels = generate(generator, n or default, seed=seed)  # a conditional G: classes in turn
         if images.ndim != 4:
             raise GanforgeError(f"{path} generates 2D points, not images; measure it with "
                                 f"`ganforge bench modes2d --runs {path}`")  # fmt: skip
-        return ImageSet(images, f"{path} (seed {seed})", _dataset_of(extra), real=False)
+        name = f"{path} (seed {seed})"
+        return ImageSet(images, name, _dataset_of(extra), real=False, labels=labels, conditional=labels is not None)
     files = list_images(path)
     if not files:
         raise GanforgeError(f"{path} holds no images (PNG/JPEG/BMP/WebP) and is not a run or generator/ directory")
