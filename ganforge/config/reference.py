@@ -38,8 +38,22 @@ docs/configuration.md`); a test fails when it differs from the code.
 
 
 def _field_docs(cls: type) -> dict[str, str]:
-    """The ``Attributes:`` entries of ``cls``'s docstring, by field name, each joined onto one line."""
-    doc = inspect.getdoc(cls) or ""
+    """The ``Attributes:`` entries of ``cls``'s docstring, by field name, each joined onto one line; a field a
+    subclass inherits without documenting it again keeps its base class's entry."""
+    entries: dict[str, str] = {}
+    for base in reversed(cls.__mro__):
+        if dataclasses.is_dataclass(base) and base is not cls:
+            entries.update(_own_field_docs(base))
+    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+    entries = {k: v for k, v in entries.items() if k in names}
+    entries.update(_own_field_docs(cls))
+    return entries
+
+
+def _own_field_docs(cls: type) -> dict[str, str]:
+    """The ``Attributes:`` entries written in ``cls``'s own docstring."""
+    doc = cls.__doc__ or ""
+    doc = inspect.cleandoc(doc)
     lines = doc.split("Attributes:", 1)[1].splitlines() if "Attributes:" in doc else []
     entries: dict[str, str] = {}
     current = None

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +25,9 @@ from ganforge.metrics.frechet import GaussianStats, frechet_distance
 PROTOCOL = "conditional-v1"
 #: Generated images per class for the conditional metrics (``ganforge eval`` of a conditional generator).
 PER_CLASS = 1_000
-#: The CAS classifier and its training: a DomainClassifier of this size, AdamW with a one-cycle rate.
-CAS_WIDTH, CAS_FEATURES, CAS_EPOCHS, CAS_BATCH, CAS_LR = 16, 64, 3, 128, 3e-3
+#: The CAS classifier and its training: a DomainClassifier of this size, AdamW with a one-cycle rate, a fixed
+#: number of steps whatever the number of images (400 x 128 = 5 passes over 10,000).
+CAS_WIDTH, CAS_FEATURES, CAS_STEPS, CAS_BATCH, CAS_LR = 16, 64, 400, 128, 3e-3
 
 
 def _check(images: np.ndarray, labels: np.ndarray, num_classes: int) -> None:
@@ -85,12 +85,21 @@ def cas_classifier(num_classes: int) -> DomainClassifier:
 
 
 def classification_accuracy_score(
-    images: np.ndarray, labels: np.ndarray, test_images: np.ndarray, test_labels: np.ndarray, *, seed: int = 0
+    images: np.ndarray,
+    labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    seed: int = 0,
+    steps: int = CAS_STEPS,
 ) -> float:
-    """Accuracy on (``test_images``, ``test_labels``) of a :func:`cas_classifier` trained on (``images``, ``labels``).
+    """Accuracy on (``test_images``, ``test_labels``) of a :func:`cas_classifier` trained on (``images``, ``labels``)
+    for ``steps`` batches of :data:`CAS_BATCH` (reshuffled each pass).
 
     Training is seeded (``seed``) and runs on the CPU: the same inputs give the same number.
     """
+    if len(images) < 2 or steps < 1:
+        raise GanforgeError(f"CAS trains on at least 2 labelled images for >= 1 step, got {len(images)}, {steps}")
     num_classes = int(max(labels.max(), test_labels.max())) + 1
     _check(images, labels, num_classes)
     _check(test_images, test_labels, num_classes)
@@ -99,21 +108,22 @@ def classification_accuracy_score(
         torch.manual_seed(seed)
         model = cas_classifier(num_classes)
         x, y = to_input(images), torch.from_numpy(labels.astype(np.int64))
-        steps_per_epoch = math.ceil(len(x) / CAS_BATCH)
+        batch = min(CAS_BATCH, len(x))
+        per_pass = len(x) // batch  # full batches only: batch norm sees the same batch size throughout
         opt = torch.optim.AdamW(model.parameters(), lr=CAS_LR, weight_decay=5e-4)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=CAS_LR, total_steps=CAS_EPOCHS * steps_per_epoch)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=CAS_LR, total_steps=steps)
         model.train()
-        for _ in range(CAS_EPOCHS):
-            order = torch.randperm(len(x), generator=generator)
-            for i in range(steps_per_epoch):
-                idx = order[i * CAS_BATCH : (i + 1) * CAS_BATCH]
-                if len(idx) < 2:  # batch norm needs two samples
-                    continue
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
+        order = torch.randperm(len(x), generator=generator)
+        for step in range(steps):
+            if step and step % per_pass == 0:
+                order = torch.randperm(len(x), generator=generator)
+            i = step % per_pass
+            idx = order[i * batch : (i + 1) * batch]
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
         model.eval()
         with torch.no_grad():
             correct = 0
@@ -147,5 +157,5 @@ def protocol(dataset: str) -> dict[str, object]:
     return {
         "version": PROTOCOL,
         "classifier": dataset,
-        "cas": {"width": CAS_WIDTH, "features": CAS_FEATURES, "epochs": CAS_EPOCHS, "batch": CAS_BATCH, "lr": CAS_LR},
+        "cas": {"width": CAS_WIDTH, "features": CAS_FEATURES, "steps": CAS_STEPS, "batch": CAS_BATCH, "lr": CAS_LR},
     }

@@ -36,8 +36,11 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert names == {"minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"}
     assert main(["recipes"]) == 0
     recipes = capsys.readouterr().out.splitlines()
-    assert recipes[0].split()[0] == "gan" and "adversarial training" in recipes[0]
-    keys = " ".join(recipes[1:])
+    names = [line.split()[0] for line in recipes if not line.startswith(" ")]
+    assert names == ["acgan", "cgan", "gan", "projection"]
+    at = recipes.index(next(line for line in recipes if line.startswith("gan ")))
+    assert "adversarial training" in recipes[at]
+    keys = " ".join(recipes[at + 1 : at + 3])
     assert "recipe.loss" in keys and "recipe.n_critic" in keys and "recipe.share_fake" in keys
     assert "recipe.name" not in keys
 

@@ -20,7 +20,8 @@ def _subject(shape: tuple[int, ...], dataset: str | None, fewest: int = 1000) ->
 
 
 def test_each_metric_declares_needs_and_keys() -> None:
-    assert EVAL_METRICS == ("fid", "kid", "pr", "dc", "domain", "modes")  # what ganforge eval can compute
+    # what ganforge eval can compute
+    assert EVAL_METRICS == ("fid", "kid", "pr", "dc", "domain", "modes", "conditioning", "class-fd", "cas")
     assert set(METRICS.names()) == {*EVAL_METRICS, "modes2d"}
     for name in METRICS.names():
         metric = METRICS.get(name)
