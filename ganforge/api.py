@@ -131,12 +131,11 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
         channels=d.channels,
         skip_bad=d.skip_bad,
         download=d.download,
+        classes=d.classes,
     )
     if d.limit:
         labels = array.labels[: d.limit] if array.labels is not None else None
-        array = ImageArray(
-            images=array.images[: d.limit], labels=labels, num_classes=array.num_classes, name=array.name
-        )
+        array = dataclasses.replace(array, images=array.images[: d.limit], labels=labels)
     if len(array.images) < cfg.optim.batch:
         raise GanforgeError(
             f"dataset {array.name} has {len(array.images)} images, fewer than optim.batch_size="
@@ -195,12 +194,19 @@ def _new_run_dir(cfg: RunConfig, run_dir: str | Path | None) -> Path:
     return path
 
 
+def _class_names(array: ImageArray | PointArray) -> dict[str, list[str]]:
+    """``{"class_names": [...]}`` for data whose classes have names (a folder's class subfolders), else ``{}``."""
+    names = getattr(array, "class_names", None)
+    return {"class_names": list(names)} if names else {}
+
+
 def _run_info(run: _Run) -> dict[str, Any]:
     return {
         "dataset": run.array.name,
         "num_images": len(run.array),
         "image_shape": _shape(run.array),
         "num_classes": run.array.num_classes,
+        **_class_names(run.array),
         "device": str(run.device),
         "precision": run.trainer.precision,
         "threads": torch.get_num_threads(),
@@ -231,7 +237,8 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
         plot_curves(metrics.records, RunDir(run_dir).curves)
 
     def on_checkpoint(step: int) -> None:
-        extra = {"run": str(run_dir.resolve()), "step": step, "ema": run.ema is not None, "dataset": run.array.name}
+        extra = {"run": str(run_dir.resolve()), "step": step, "ema": run.ema is not None, "dataset": run.array.name,
+                 **_class_names(run.array)}  # fmt: skip
         save_pretrained(
             sampler_G, RunDir(run_dir).generator, family=run.built.family, role="generator", extra=extra, overwrite=True
         )

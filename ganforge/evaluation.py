@@ -140,6 +140,8 @@ def in_training_eval(
             save_checkpoint(best_dir.checkpoints, step, tensors, meta, keep=1)
             extra = {"run": str(run_dir.resolve()), "step": step, key: values[key], "dataset": array.name,
                      "ema": cfg.train.ema_decay > 0}  # as the run's generator/ records it  # fmt: skip
+            if isinstance(array, ImageArray) and array.class_names:
+                extra["class_names"] = list(array.class_names)
             save_pretrained(generator, best_dir.generator, family=family, role="generator", extra=extra, overwrite=True)
 
     return on_eval

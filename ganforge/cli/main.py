@@ -64,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=64, help="number of images (default 64)")
     s.add_argument("--out", type=Path, required=True, help="output .png (grid) or .npz (uint8 'images' [N,H,W,C], "
                    "with int64 'labels' [N] from a conditional generator; 2D: 'points')")  # fmt: skip
-    s.add_argument("--labels", help="conditional generators: classes to draw, cycled to --n (e.g. 3, or 0,2,4; "
-                   "default: every class in turn, one per grid column)")  # fmt: skip
+    s.add_argument("--labels", help="conditional generators: classes to draw, cycled to --n (e.g. 3, or 0,2,4, "
+                   "or names for a folder's class subfolders: cat,dog; default: every class in turn, one per grid "
+                   "column)")  # fmt: skip
     s.add_argument("--seed", type=int, default=0, help="latent seed; same seed, same images")
     s.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     s.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
@@ -199,10 +200,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_labels(text: str, names: list[str] | None) -> list[int]:
+    """``--labels``: class numbers, or class names where the run's data named its classes (its subfolders)."""
+    out = []
+    for token in (t.strip() for t in text.split(",")):
+        if names and token in names:
+            out.append(names.index(token))
+            continue
+        try:
+            out.append(int(token))
+        except ValueError:
+            known = f" or class names ({', '.join(names)})" if names else ""
+            raise GanforgeError(
+                f"--labels takes class numbers{known} separated by commas (e.g. 0,2,4), got {text!r}"
+            ) from None
+    return out
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from ganforge.api import resolve_device
     from ganforge.models import module_config
-    from ganforge.sampling import generate, load_generator, make_grid, save_npz, save_png
+    from ganforge.sampling import class_names, generate, load_generator, make_grid, save_npz, save_png
 
     suffix = args.out.suffix.lower()
     if suffix not in (".png", ".npz"):
@@ -213,12 +231,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir() and not args.overwrite:
         raise GanforgeError(f"{args.out} exists; choose another --out or pass --overwrite")
     check_creatable(args.out, "--out")
-    try:
-        classes = [int(c) for c in args.labels.split(",")] if args.labels is not None else None
-    except ValueError:
-        msg = f"--labels takes class numbers separated by commas (e.g. 0,2,4), got {args.labels!r}"
-        raise GanforgeError(msg) from None
     G = load_generator(args.source, device=resolve_device(args.device, "--device"))
+    classes = _parse_labels(args.labels, class_names(args.source)) if args.labels is not None else None
     wanted = [classes[i % len(classes)] for i in range(args.n)] if classes else None
     images, labels = generate(G, args.n, seed=args.seed, labels=wanted)
     points = images.ndim == 2  # a 2D point generator: float32 [N, D]

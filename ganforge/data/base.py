@@ -23,6 +23,7 @@ class ImageArray:
         labels: ``int64 [N]`` class indices in ``[0, num_classes)``, or ``None`` when unlabelled.
         num_classes: Number of classes; ``0`` exactly when ``labels`` is ``None``.
         name: Where the data came from, e.g. ``"mnist:train"`` or ``"folder:/abs/path"``.
+        class_names: The name of each class (a folder's class subfolders), when the source has names.
 
     Frozen (fields cannot be reassigned) and compared by identity (``eq=False``): arrays have no single truth
     value, so compare ``images`` / ``labels`` with ``np.array_equal``.
@@ -35,6 +36,7 @@ class ImageArray:
     labels: np.ndarray | None
     num_classes: int
     name: str
+    class_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         images = self.images
@@ -88,6 +90,7 @@ class LoadRequest:
     channels: int | None = None
     skip_bad: bool = False
     download: bool = False
+    classes: str = "auto"
     cache_dir: str | None = None
     mirrors: tuple[str, ...] | None = None
 

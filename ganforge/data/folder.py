@@ -1,4 +1,4 @@
-"""A folder of image files (any nesting) as an unlabelled dataset."""
+"""A folder of image files (any nesting): unlabelled, or labelled by its class subfolders (``imgs/cat/*.png``)."""
 
 from __future__ import annotations
 
@@ -130,6 +130,46 @@ def _is_image(name: str) -> bool:
     return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
+#: ``classes=`` choices: whether the subfolders of the root are classes.
+CLASS_MODES: tuple[str, ...] = ("auto", "subfolders", "none")
+
+
+def folder_classes(root: Path, paths: list[Path], mode: str) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """Labels ``[N]`` and class names of ``paths`` by their top-level subfolder of ``root``, or ``None`` (unlabelled).
+
+    Classes are the subfolders' names in sorted order (class 0 is the first), as torchvision's ``ImageFolder``
+    numbers them; an image in ``root/cat/2024/x.png`` belongs to ``cat``. ``mode``: ``auto`` labels the images
+    when every one lies in a subfolder and there are at least two; ``subfolders`` requires that; ``none`` never
+    labels them.
+
+    Raises:
+        DataError: ``mode`` is unknown, or ``subfolders`` and the layout is not one of class subfolders.
+    """
+    if mode not in CLASS_MODES:
+        raise DataError(f"data.classes must be one of {', '.join(CLASS_MODES)}, got {mode!r}")
+    if mode == "none":
+        return None
+    parts = [p.relative_to(root).parts for p in paths]
+    stray = [p for p, part in zip(paths, parts, strict=True) if len(part) == 1]
+    names = tuple(sorted({part[0] for part in parts if len(part) > 1}))
+    if mode == "auto":
+        if stray or len(names) < 2:
+            return None
+    elif stray:
+        more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
+        raise DataError(
+            f"data.classes=subfolders: {stray[0]}{more} lies directly in {root}, not in a class subfolder; "
+            "move it into one (imgs/cat/x.png) or set data.classes=none to train unlabelled"
+        )
+    elif len(names) < 2:
+        raise DataError(
+            f"data.classes=subfolders needs at least two class subfolders under {root}, found "
+            f"{len(names)}{' (' + names[0] + ')' if names else ''}; add one or set data.classes=none"
+        )
+    index = {name: i for i, name in enumerate(names)}
+    return np.array([index[part[0]] for part in parts], dtype=np.int64), names
+
+
 #: How a training run may go on past unreadable images (``ganforge eval`` measures every image: it says otherwise).
 SKIP_BAD_HINT = ", or set data.skip_bad=true (skip_bad=True) to skip unreadable images"
 
@@ -147,7 +187,8 @@ def _decode(path: Path, resolution: int, channels: int) -> np.ndarray | Exceptio
 
 
 def load_folder(request: LoadRequest) -> ImageArray:
-    """Loads every image under ``request.path`` (see :data:`IMAGE_EXTENSIONS`).
+    """Loads every image under ``request.path`` (see :data:`IMAGE_EXTENSIONS`), labelled by its class subfolder
+    as ``request.classes`` says (:func:`folder_classes`).
 
     Images are converted to ``channels`` (default 3) and center-cropped and resized to a square
     ``resolution`` (default :data:`DEFAULT_RESOLUTION`); see :mod:`ganforge.data.transforms`.
@@ -162,12 +203,15 @@ def load_folder(request: LoadRequest) -> ImageArray:
     root = Path(request.path).expanduser().absolute()
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist or is not a folder; check data.path")
+    if request.classes not in CLASS_MODES:
+        raise DataError(f"data.classes must be one of {', '.join(CLASS_MODES)}, got {request.classes!r}")
     paths = list_images(root)
     if not paths:
         raise DataError(
             f"no images found under {root}; supported extensions are {', '.join(IMAGE_EXTENSIONS)} "
             "(case-insensitive, subfolders included)"
         )
+    classes = folder_classes(root, paths, request.classes)
     resolution = request.resolution if request.resolution is not None else DEFAULT_RESOLUTION
     channels = request.channels if request.channels is not None else DEFAULT_CHANNELS
     workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
@@ -183,17 +227,26 @@ def load_folder(request: LoadRequest) -> ImageArray:
     good = [r for r in results if isinstance(r, np.ndarray)]
     if not good:
         raise DataError(f"none of the {len(paths)} image files under {root} could be read")
-    return ImageArray(images=np.stack(good), labels=None, num_classes=0, name=f"folder:{root}")
+    if classes is None:
+        return ImageArray(images=np.stack(good), labels=None, num_classes=0, name=f"folder:{root}")
+    labels, names = classes
+    kept = np.array([not isinstance(r, Exception) for r in results])
+    log.info("%s: %d images in %d classes (%s)", root, len(good), len(names), ", ".join(names))
+    return ImageArray(images=np.stack(good), labels=labels[kept], num_classes=len(names), name=f"folder:{root}",
+                      class_names=names)  # fmt: skip
 
 
 FOLDER = DatasetSource(
     splits=("train",),
     load=load_folder,
-    description="a folder of PNG/JPEG/BMP/WebP images (path=), unlabelled",
+    description="a folder of PNG/JPEG/BMP/WebP images (path=), labelled by its class subfolders if it has them",
     expects=f"split train only; data.path=FOLDER: every {'/'.join(IMAGE_EXTENSIONS)} file under it (any case, any "
     "nesting, links "
     "followed, each file once; names starting with '.' skipped). Any size and mode (gray, RGB, RGBA, palette, "
     f"16-bit): converted to data.channels (default {DEFAULT_CHANNELS}; 1 = gray), EXIF rotation applied, "
-    f"center-cropped to a square and resized to data.resolution (default {DEFAULT_RESOLUTION}). Subfolders are "
-    "not classes: the images are unlabelled. An unreadable file is an error unless data.skip_bad=true",
+    f"center-cropped to a square and resized to data.resolution (default {DEFAULT_RESOLUTION}). Classes: with "
+    "data.classes=auto (the default), when every image lies in a subfolder (imgs/cat/*.png, imgs/dog/*.png) and "
+    "there are two or more, each subfolder is a class (sorted by name; deeper folders belong to their top "
+    "subfolder); subfolders = require that layout; none = unlabelled. An unreadable file is an error unless "
+    "data.skip_bad=true",
 )

@@ -56,6 +56,7 @@ def load_dataset(
     channels: int | None = None,
     skip_bad: bool = False,
     download: bool = False,
+    classes: str = "auto",
     cache_dir: str | None = None,
     mirrors: tuple[str, ...] | None = None,
 ) -> ImageArray:
@@ -76,6 +77,8 @@ def load_dataset(
             raising.
         download: MNIST / Fashion-MNIST: fetch missing files from the official mirrors into the cache and
             load from there. Cached files that pass their checksum are not downloaded again.
+        classes: ``folder`` only: ``auto`` (the subfolders of ``path`` are classes when every image lies in one
+            and there are at least two), ``subfolders`` (they must be) or ``none`` (unlabelled).
         cache_dir: Cache root; files go to ``<cache_dir>/<name>/``. Default ``$GANFORGE_CACHE/datasets`` or
             ``~/.cache/ganforge/datasets``.
         mirrors: Base URLs to download from, tried in order (default: the official mirrors).
@@ -101,6 +104,7 @@ def load_dataset(
         channels=channels,
         skip_bad=skip_bad,
         download=download,
+        classes=classes,
         cache_dir=cache_dir,
         mirrors=tuple(mirrors) if mirrors is not None else None,
     )

@@ -103,6 +103,17 @@ def resolve_generator_dir(source: str | Path) -> Path:
     )
 
 
+def class_names(source: str | Path) -> list[str] | None:
+    """The class names a run's (or ``generator/`` directory's) data gave its classes, or ``None`` if unnamed."""
+    import json
+
+    from ganforge.models.io import CONFIG_NAME
+
+    extra = json.loads((resolve_generator_dir(source) / CONFIG_NAME).read_text()).get("extra", {})
+    names = extra.get("class_names")
+    return [str(n) for n in names] if isinstance(names, list) else None
+
+
 def load_generator(source: str | Path, *, device: str | torch.device = "cpu") -> nn.Module:
     """Loads the generator of a run (its EMA weights) or of a ``generator/`` directory, in eval mode, onto
     ``device`` (``auto``: CUDA when available; an unknown name or a missing CUDA is a :class:`ConfigError`)."""

@@ -46,8 +46,8 @@ def test_png_round_trip_is_exact(digit_folder: tuple[Path, np.ndarray]) -> None:
     gray = load_dataset("folder", path=str(root), channels=1, resolution=28)
     assert gray.images.shape == (N_PNG, 28, 28, 1)
     np.testing.assert_array_equal(gray.images[..., 0], digits)
-    assert gray.labels is None and gray.num_classes == 0
     assert gray.name == f"folder:{root.absolute()}"
+    assert load_dataset("folder", path=str(root), channels=1, resolution=28, classes="none").labels is None
     rgb = load_dataset("folder", path=str(root), channels=3, resolution=28)
     for c in range(3):
         np.testing.assert_array_equal(rgb.images[..., c], digits)
@@ -211,3 +211,57 @@ def test_a_long_listing_logs_its_progress(
     progress = [r.getMessage() for r in caplog.records if "so far" in r.getMessage()]
     assert progress and progress[0].startswith(f"listing images under {root}: 10 image files in")
     assert len(progress) == N_PNG // 10
+
+
+def _class_tree(root: Path, mnist_test: ImageArray, classes: dict[int, str], per_class: int = 5) -> np.ndarray:
+    """``per_class`` test digits of each class in ``classes`` under ``root/NAME/`` (some one folder deeper);
+    returns their true MNIST labels in load order (sorted relative paths)."""
+    assert mnist_test.labels is not None
+    rows = []
+    for digit, name in classes.items():
+        for j, i in enumerate(np.flatnonzero(mnist_test.labels == digit)[:per_class]):
+            sub = root / name / ("more" if j % 2 else "")
+            sub.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(mnist_test.images[i, :, :, 0]).save(sub / f"{i:05d}.png")
+            rows.append((f"{name}/{'more/' if j % 2 else ''}{i:05d}.png", digit))
+    return np.array([digit for _, digit in sorted(rows)])
+
+
+def test_class_subfolders_label_the_images_in_sorted_name_order(tmp_path: Path, mnist_test: ImageArray) -> None:
+    truth = _class_tree(tmp_path / "imgs", mnist_test, {7: "seven", 0: "zero", 1: "one"})
+    array = load_dataset("folder", path=str(tmp_path / "imgs"), channels=1, resolution=28)
+    assert array.class_names == ("one", "seven", "zero") and array.num_classes == 3
+    assert array.labels is not None
+    names = np.array(array.class_names)[array.labels]  # the class name of each image is its true digit's
+    assert list(names) == [{7: "seven", 0: "zero", 1: "one"}[d] for d in truth]
+    assert np.bincount(array.labels).tolist() == [5, 5, 5]
+    # The classifier the domain metrics use agrees: the labels are those of the digits.
+    from ganforge.metrics.conditional import conditioning_accuracy
+
+    digits = np.array([1, 7, 0])[array.labels]
+    assert conditioning_accuracy(array.images, digits, "mnist") == 1.0
+
+
+def test_class_modes_and_their_errors(tmp_path: Path, mnist_test: ImageArray) -> None:
+    root = tmp_path / "imgs"
+    _class_tree(root, mnist_test, {3: "a", 4: "b"}, per_class=2)
+    Image.fromarray(mnist_test.images[0, :, :, 0]).save(root / "stray.png")
+    mixed = load_dataset("folder", path=str(root), channels=1, resolution=28)  # auto: an image outside the classes
+    assert mixed.labels is None and mixed.class_names is None and len(mixed.images) == 5
+    with pytest.raises(DataError, match=r"stray.png lies directly in .*, not in a class subfolder; move it"):
+        load_dataset("folder", path=str(root), channels=1, resolution=28, classes="subfolders")
+    (root / "stray.png").unlink()
+    (root / "b").rename(root / "a" / "b")  # one class folder left
+    assert load_dataset("folder", path=str(root), channels=1, resolution=28).labels is None
+    with pytest.raises(DataError, match=r"needs at least two class subfolders under .*, found 1 \(a\)"):
+        load_dataset("folder", path=str(root), channels=1, resolution=28, classes="subfolders")
+    with pytest.raises(DataError, match=r"data.classes must be one of auto, subfolders, none, got 'yes'"):
+        load_dataset("folder", path=str(root), classes="yes")
+
+
+def test_unreadable_images_drop_out_with_their_labels(tmp_path: Path, mnist_test: ImageArray) -> None:
+    root = tmp_path / "imgs"
+    _class_tree(root, mnist_test, {3: "a", 4: "b"}, per_class=2)
+    (root / "a" / "00000-broken.png").write_bytes(b"not a png")
+    array = load_dataset("folder", path=str(root), channels=1, resolution=28, skip_bad=True)
+    assert array.labels is not None and array.labels.tolist() == [0, 0, 1, 1]

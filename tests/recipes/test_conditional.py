@@ -7,9 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 import ganforge
 from ganforge.api import _assemble, _load_data
@@ -21,6 +23,7 @@ from ganforge.models import MODELS
 from ganforge.recipes import RECIPES, ACGANRecipe, GANRecipe
 from ganforge.tasks import TASKS
 from ganforge.training import checkpoint as ckpt
+from tests.training.conftest import cli
 
 SMALL = {"data.limit": 256, "optim.batch_size": 16, "model.g_width": 16, "model.d_width": 16,
          "train.precision": "fp32", "train.device": "cpu", "eval.every": 0}  # fmt: skip
@@ -147,3 +150,33 @@ def test_short_training_learns_to_draw_the_class_asked_for(
     assert after["class_fd_mean"] < 0.7 * before["class_fd_mean"], (before, after)
     images, labels = ganforge.generate(G, 20, seed=1, labels=[3, 5] * 10)
     assert images.shape == (20, 28, 28, 1) and labels is not None and list(labels[:4]) == [3, 5, 3, 5]
+
+
+def test_a_folder_of_class_subfolders_trains_conditionally_with_one_command(tmp_path: Path) -> None:
+    """``ganforge train folder-cgan data.path=imgs``: the subfolders are the classes, their names go with the run,
+    and ``ganforge sample --labels`` takes them."""
+    test = load_dataset("mnist", "test")
+    assert test.labels is not None
+    for digit, name in ((0, "zero"), (1, "one"), (7, "seven")):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for i in torch.nonzero(torch.from_numpy(test.labels == digit)).flatten()[:16].tolist():
+            Image.fromarray(test.images[i, :, :, 0]).save(tmp_path / "imgs" / name / f"{i}.png")
+    run = tmp_path / "run"
+    done = cli("train", "folder-cgan", f"data.path={tmp_path / 'imgs'}", "data.resolution=28", "data.channels=1",
+               "--steps", "6", "optim.batch_size=8", "model.g_width=8", "model.d_width=8", "--run-dir", str(run),
+               "--no-progress")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    info = json.loads((run / "run.json").read_text())
+    assert (
+        info["class_names"] == ["one", "seven", "zero"] and info["num_classes"] == 3 and info["task"] == "conditional"
+    )
+    done = cli("sample", str(run), "--n", "4", "--labels", "zero,seven", "--out", str(tmp_path / "s.npz"))
+    assert done.returncode == 0, done.stderr
+    assert np.load(tmp_path / "s.npz")["labels"].tolist() == [2, 1, 2, 1]
+    done = cli("sample", str(run), "--n", "4", "--labels", "eight", "--out", str(tmp_path / "t.npz"))
+    assert done.returncode == 2 and "class names (one, seven, zero)" in done.stderr
+    (tmp_path / "imgs" / "stray.png").write_bytes((tmp_path / "imgs" / "one" / f"{2}.png").read_bytes())
+    done = cli(
+        "train", "folder-cgan", f"data.path={tmp_path / 'imgs'}", "--steps", "2", "--run-dir", str(tmp_path / "r2")
+    )
+    assert done.returncode != 0 and "stray.png lies directly in" in done.stderr and not (tmp_path / "r2").exists()
