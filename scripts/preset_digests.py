@@ -8,7 +8,8 @@ first 512 images (``data.limit``), with evaluation off and one CPU thread, into 
 covers the EMA generator's tensors (names, dtypes, shapes and bytes; not the file's metadata), the whole training
 checkpoint's tensors (discriminator, optimisers, RNG states) and 16 images drawn from the generator with seed 0.
 The digests depend on the CPU's kernels and the torch build: compare files recorded on the same machine.
-``folder-dcgan`` trains on 512 MNIST digits written as PNG files.
+``folder-dcgan`` trains on 512 MNIST digits written as PNG files into one folder; ``folder-cgan`` on the same digits
+in one subfolder per class.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PIL import Image
 from safetensors.numpy import load_file
 
 import ganforge
-from ganforge.config import preset_names
+from ganforge.config import load_preset, preset_names
 from ganforge.data import load_dataset
 
 
@@ -41,12 +42,15 @@ def tensor_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def image_folder(root: Path, n: int = 512) -> Path:
-    folder = root / "folder-images"
+def image_folder(root: Path, n: int = 512, *, classes: bool = False) -> Path:
+    folder = root / ("class-images" if classes else "folder-images")
     folder.mkdir()
-    digits = load_dataset("mnist", "train").images[:n]  # uint8 [N, 28, 28, 1]
-    for i, image in enumerate(digits):
-        Image.fromarray(image[..., 0]).save(folder / f"{i:04d}.png")
+    mnist = load_dataset("mnist", "train")
+    assert mnist.labels is not None
+    for i, image in enumerate(mnist.images[:n]):  # uint8 [N, 28, 28, 1]
+        sub = folder / f"digit_{mnist.labels[i]}" if classes else folder
+        sub.mkdir(exist_ok=True)
+        Image.fromarray(image[..., 0]).save(sub / f"{i:04d}.png")
     return folder
 
 
@@ -54,7 +58,7 @@ def digests(presets: list[str], steps: int) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        folder: Path | None = None
+        folders: dict[bool, Path] = {}
         for name in presets:
             overrides: dict[str, object] = {
                 "train.steps": steps,
@@ -64,8 +68,10 @@ def digests(presets: list[str], steps: int) -> dict[str, dict[str, str]]:
                 "data.limit": 512,
             }
             if name.startswith("folder"):
-                folder = folder or image_folder(root)
-                overrides["data.path"] = str(folder)
+                classes = load_preset(name).data.classes == "subfolders"
+                if classes not in folders:
+                    folders[classes] = image_folder(root, classes=classes)
+                overrides["data.path"] = str(folders[classes])
             run = ganforge.train(name, run_dir=root / name, overrides=overrides, progress=False)
             checkpoint = (
                 run / "checkpoints" / (run / "checkpoints" / "latest").read_text().strip()
