@@ -38,7 +38,7 @@ def inputs(num_classes: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor 
 
 
 def test_registry_lists_the_families() -> None:
-    assert MODELS.names() == ["dcgan", "mlp", "resnet", "toy"]
+    assert MODELS.names() == ["dcgan", "mlp", "pix2pix", "resnet", "toy"]
     for name in MODELS:
         fam = MODELS.get(name)
         assert isinstance(fam, ModelFamily) and fam.name == name and fam.description
