@@ -132,6 +132,7 @@ def _load_data(cfg: RunConfig) -> ImageArray | PointArray:
         skip_bad=d.skip_bad,
         download=d.download,
         classes=d.classes,
+        direction=d.direction,
     )
     if d.limit:
         labels = array.labels[: d.limit] if array.labels is not None else None

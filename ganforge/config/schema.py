@@ -41,6 +41,8 @@ class DataConfig:
         skip_bad: Skip unreadable images in a folder (with a count) instead of stopping.
         download: Allow downloading MNIST / Fashion-MNIST from the official mirrors into the cache.
         limit: Use only the first ``limit`` images (``0`` = all); handy for quick experiments and tests.
+        direction: Paired datasets (``pairs``, ``edges2mnist``, ``edges2fashion``): ``AtoB`` learns A -> B,
+            ``BtoA`` swaps the two halves of every pair.
         classes: ``folder`` only: ``auto`` = its subfolders are classes when every image lies in one and there
             are at least two (``imgs/cat/*.png``, ``imgs/dog/*.png``; sorted by name, class 0 first); ``subfolders``
             = they must be (an error names a stray image); ``none`` = unlabelled.
@@ -54,6 +56,7 @@ class DataConfig:
     skip_bad: bool = False
     download: bool = False
     limit: int = 0
+    direction: Literal["AtoB", "BtoA"] = "AtoB"
     classes: Literal["auto", "subfolders", "none"] = "auto"
 
     def checks(self) -> Checks:

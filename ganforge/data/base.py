@@ -91,6 +91,7 @@ class LoadRequest:
     skip_bad: bool = False
     download: bool = False
     classes: str = "auto"
+    direction: str = "AtoB"
     cache_dir: str | None = None
     mirrors: tuple[str, ...] | None = None
 
@@ -103,7 +104,8 @@ class DatasetSource:
         splits: The split names this source accepts (checked before ``load`` runs).
         load: Builds the dataset, applying ``resolution`` / ``channels`` itself.
         description: One line shown in listings and error messages.
-        kind: ``images`` (``load`` returns an :class:`ImageArray`) or ``points`` (a ``PointArray``).
+        kind: ``images`` (``load`` returns an :class:`ImageArray`), ``pairs`` (an ImageArray of A|B pairs side
+            by side, :mod:`ganforge.data.paired`) or ``points`` (a ``PointArray``).
         expects: What the source reads and where from (files, keys, shapes, dtypes, layout), for
             ``ganforge datasets``.
     """

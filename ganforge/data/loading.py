@@ -6,6 +6,7 @@ from ganforge.data.base import DatasetSource, ImageArray, LoadRequest
 from ganforge.data.folder import FOLDER
 from ganforge.data.mnist import FASHION_MNIST, MNIST
 from ganforge.data.npz import NPZ
+from ganforge.data.paired import EDGES2FASHION, EDGES2MNIST, PAIRS
 from ganforge.data.points import PointArray, load_mixture
 from ganforge.data.stacked import STACKED_MNIST
 from ganforge.errors import DataError
@@ -22,6 +23,9 @@ DATASETS.add("fashion-mnist", FASHION_MNIST)
 DATASETS.add("stacked-mnist", STACKED_MNIST)
 DATASETS.add("folder", FOLDER)
 DATASETS.add("npz", NPZ)
+DATASETS.add("pairs", PAIRS)
+DATASETS.add("edges2mnist", EDGES2MNIST)
+DATASETS.add("edges2fashion", EDGES2FASHION)
 for _name, _desc in (("ring8", "8 Gaussians on the unit circle, σ 0.01"), ("grid25", "5x5 grid of Gaussians, σ 0.05")):
     DATASETS.add(_name, DatasetSource(("train", "test"), load_mixture, f"2D points: {_desc}", kind="points",
                                       expects=_POINTS_EXPECT))  # fmt: skip
@@ -57,6 +61,7 @@ def load_dataset(
     skip_bad: bool = False,
     download: bool = False,
     classes: str = "auto",
+    direction: str = "AtoB",
     cache_dir: str | None = None,
     mirrors: tuple[str, ...] | None = None,
 ) -> ImageArray:
@@ -79,6 +84,7 @@ def load_dataset(
             load from there. Cached files that pass their checksum are not downloaded again.
         classes: ``folder`` only: ``auto`` (the subfolders of ``path`` are classes when every image lies in one
             and there are at least two), ``subfolders`` (they must be) or ``none`` (unlabelled).
+        direction: Paired datasets (``pairs``, ``edges2mnist``, ...): ``AtoB`` or ``BtoA`` (swap the halves).
         cache_dir: Cache root; files go to ``<cache_dir>/<name>/``. Default ``$GANFORGE_CACHE/datasets`` or
             ``~/.cache/ganforge/datasets``.
         mirrors: Base URLs to download from, tried in order (default: the official mirrors).
@@ -105,6 +111,7 @@ def load_dataset(
         skip_bad=skip_bad,
         download=download,
         classes=classes,
+        direction=direction,
         cache_dir=cache_dir,
         mirrors=tuple(mirrors) if mirrors is not None else None,
     )
