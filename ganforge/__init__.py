@@ -23,8 +23,9 @@ _EXPORTS = {
     "load_preset": "ganforge.config",
     "generate": "ganforge.sampling",
     "load_generator": "ganforge.sampling",
+    "translate": "ganforge.sampling",
 }
-__all__ = ["RunConfig", "generate", "load_generator", "load_preset", "resume", "train"]
+__all__ = ["RunConfig", "generate", "load_generator", "load_preset", "resume", "train", "translate"]
 
 if TYPE_CHECKING:
     from ganforge.api import resume as resume
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ganforge.config import load_preset as load_preset
     from ganforge.sampling import generate as generate
     from ganforge.sampling import load_generator as load_generator
+    from ganforge.sampling import translate as translate
 
 
 def __getattr__(name: str) -> Any:

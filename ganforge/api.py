@@ -39,7 +39,7 @@ from ganforge.recipes import RECIPES, Built
 from ganforge.rundir import RunDir
 from ganforge.seeds import check_seed
 from ganforge.tasks import Task
-from ganforge.training.callbacks import MetricsLog, SampleGrid, plot_curves
+from ganforge.training.callbacks import MetricsLog, SampleGrid, TranslationGrid, plot_curves
 from ganforge.training.checkpoint import LATEST, has_checkpoint, load_latest
 from ganforge.training.ema import EMA
 from ganforge.training.loop import Cadence, TrainingState, fit
@@ -223,14 +223,18 @@ def _execute(run: _Run, run_dir: Path, start: int, end: int, *, progress: bool |
     cfg = run.config
     sampler_G = run.sampler
     metrics = MetricsLog(run_dir, start_step=start, total_steps=end, progress=progress)
-    grids = SampleGrid(
-        run_dir,
-        n=cfg.train.sample_grid,
-        z_dim=cfg.model.z_dim,
-        num_classes=int(module_config(sampler_G).get("num_classes", 0)),
-        seed=cfg.train.seed,
-        modes=run.array.modes if isinstance(run.array, PointArray) else None,
-    )
+    grids: SampleGrid | TranslationGrid
+    if run.task.name == "translation" and isinstance(run.array, ImageArray):  # input | output | target
+        grids = TranslationGrid(run_dir, pairs=run.array.images[: cfg.train.sample_grid])
+    else:
+        grids = SampleGrid(
+            run_dir,
+            n=cfg.train.sample_grid,
+            z_dim=cfg.model.z_dim,
+            num_classes=int(module_config(sampler_G).get("num_classes", 0)),
+            seed=cfg.train.seed,
+            modes=run.array.modes if isinstance(run.array, PointArray) else None,
+        )
 
     def on_sample(step: int) -> None:
         _, grid = grids(step, sampler_G)

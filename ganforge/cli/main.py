@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
     s.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
 
+    tr = sub.add_parser("translate", help="translate images with an image-to-image run (pix2pix)",
+                        allow_abbrev=False)  # fmt: skip
+    tr.add_argument("source", type=Path, help="run directory or its generator/ directory")
+    tr.add_argument("--input", type=Path, required=True, help="an image file, or a folder of images (any nesting)")
+    tr.add_argument("--out", type=Path, required=True, help="folder for the outputs: one PNG per input, same "
+                    "relative name")  # fmt: skip
+    tr.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:N")
+    tr.add_argument("--overwrite", action="store_true", help="replace output files that exist")
+
     e = sub.add_parser(
         "eval",
         help="measure images or a generator (FID, KID, precision/recall, density/coverage, domain metrics)",
@@ -250,6 +259,28 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             arrays["labels"] = labels
         save_npz(args.out, **arrays)
     print(f"wrote {args.n} {'points' if points else 'images'} to {args.out}")
+    return 0
+
+
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from ganforge.api import resolve_device
+    from ganforge.sampling import load_generator, read_inputs, save_png, translate
+    from ganforge.sampling.translate import translator_shape
+
+    G = load_generator(args.source, device=resolve_device(args.device, "--device"))
+    resolution, c_in, _ = translator_shape(G)
+    images, files = read_inputs(args.input, resolution, c_in)
+    base = args.input if args.input.is_dir() else args.input.parent
+    targets = [args.out / f.relative_to(base).with_suffix(".png") for f in files]
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.overwrite:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise GanforgeError(f"{existing[0]} exists{more}; choose another --out or pass --overwrite")
+    check_creatable(args.out, "--out", folder=True)
+    for target, out in zip(targets, translate(G, images), strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        save_png(target, out)
+    print(f"wrote {len(targets)} translated image(s) to {args.out}")
     return 0
 
 
@@ -436,6 +467,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_sample(args)
     if args.command == "eval":
         return _cmd_eval(args)
+    if args.command == "translate":
+        return _cmd_translate(args)
     if args.command == "bench":
         return _cmd_bench(args)
     return _cmd_list(args.command)

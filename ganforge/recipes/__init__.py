@@ -4,12 +4,12 @@ A recipe owns its config section (a :class:`~ganforge.config.RecipeConfig` with 
 says which task it trains, and builds a run's modules, optimisers, phases and sampler; the trainer runs the phases.
 """
 
+# cgan, acgan and projection build on the gan recipe; pix2pix stands alone. Importing registers each.
 from ganforge.recipes.acgan import ACGANConfig, ACGANRecipe
 from ganforge.recipes.base import RECIPES, Built, LossFn, Phase, Recipe
-
-# Registered in this order (``ganforge recipes`` lists them so); each builds on the ``gan`` recipe.
 from ganforge.recipes.cgan import CGANConfig
 from ganforge.recipes.gan import GANConfig, GANHyper, GANRecipe
+from ganforge.recipes.pix2pix import Pix2PixConfig, Pix2PixRecipe
 from ganforge.recipes.projection import ProjectionConfig
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "GANRecipe",
     "LossFn",
     "Phase",
+    "Pix2PixConfig",
+    "Pix2PixRecipe",
     "ProjectionConfig",
     "Recipe",
 ]

@@ -55,6 +55,11 @@ def generate(
     if batch_size < 1:
         raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
     cfg = module_config(generator)
+    if "z_dim" not in cfg:
+        raise GanforgeError(
+            "this generator translates images, it does not draw them from noise: use `ganforge translate RUN "
+            "--input FILE|DIR --out DIR` (or ganforge.translate)"
+        )
     num_classes = int(cfg.get("num_classes", 0))
     if labels is not None:
         if not num_classes:

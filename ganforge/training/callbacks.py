@@ -176,6 +176,30 @@ class SampleGrid:
         return path, grid
 
 
+class TranslationGrid:
+    """Saves ``samples/step_XXXXXXX.png`` for a translation run: for the same ``n`` pairs at every call, input A,
+    the generator's output and the target B side by side.
+
+    Args:
+        run_dir: Run directory.
+        pairs: uint8 ``[n, H, 2W, C]``: A and B side by side (the first pairs of the training data).
+    """
+
+    def __init__(self, run_dir: Path, *, pairs: np.ndarray) -> None:
+        self.run = RunDir(run_dir)
+        self.run.samples.mkdir(exist_ok=True)
+        w = pairs.shape[2] // 2
+        self.a, self.b = pairs[:, :, :w], pairs[:, :, w:]
+
+    def __call__(self, step: int, generator: nn.Module) -> tuple[Path, np.ndarray]:
+        from ganforge.sampling.translate import translate
+
+        out = translate(generator, self.a)
+        cells = np.concatenate([self.a, out, self.b], axis=2)  # [n, H, 3W, C]: input | output | target
+        grid = make_grid(cells, nrow=max(1, int(np.ceil(np.sqrt(len(cells) / 3)))))
+        return save_png(self.run.sample_grid(step), grid), grid
+
+
 #: The in-training evaluation metrics ``loss_curves.png`` draws in its third panel, with their legends.
 EVAL_CURVES = (
     ("eval_domain_fd", "domain FD"),
