@@ -14,7 +14,7 @@ from pathlib import Path
 from torch import nn
 
 from ganforge.config import RunConfig
-from ganforge.data import ImageArray, PointArray, load_dataset
+from ganforge.data import DATASETS, ImageArray, PointArray, load_dataset
 from ganforge.errors import ConfigError
 from ganforge.metrics.registry import METRICS, Subject
 from ganforge.models.io import save_pretrained
@@ -59,6 +59,13 @@ def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
     """Raises ConfigError when ``eval.*`` asks for metrics this data cannot give (before anything is written)."""
     if not cfg.eval.every:
         return
+    if RECIPES.get(cfg.recipe.name).task(cfg).name == "translation":
+        if cfg.eval.best_metric not in ("none", "domain_fd") or (
+            cfg.eval.best_metric == "domain_fd" and translation_dataset(cfg) is None
+        ):
+            raise ConfigError(f"translation runs keep a best checkpoint by eval.best_metric=domain_fd (MNIST-like "
+                              f"pairs) or none, not {cfg.eval.best_metric!r}")  # fmt: skip
+        return
     if _applies("modes2d", run_subject(cfg, array)):
         if cfg.eval.best_metric not in ("reverse_kl", "none"):
             raise ConfigError(f"2D point runs measure modes: use eval.best_metric=reverse_kl or none, not "
@@ -88,6 +95,13 @@ def check_eval_config(cfg: RunConfig, array: ImageArray | PointArray) -> None:
         )
 
 
+def translation_dataset(cfg: RunConfig) -> str | None:
+    """The dataset whose domain classifier judges a translation run's outputs (the edge tasks'), if any."""
+    from ganforge.data.paired import EDGES_SOURCES
+
+    return EDGES_SOURCES.get(cfg.data.name)
+
+
 def in_training_eval(
     cfg: RunConfig,
     array: ImageArray | PointArray,
@@ -101,12 +115,25 @@ def in_training_eval(
     """The ``on_eval(step)`` callback of a run, or ``None`` when ``eval.every == 0``."""
     if not cfg.eval.every:
         return None
-    from ganforge.metrics.monitor import GeneratorMonitor, PointMonitor, StackedMonitor, collapse_alarm
+    from ganforge.metrics.monitor import (
+        GeneratorMonitor,
+        PointMonitor,
+        StackedMonitor,
+        TranslationMonitor,
+        collapse_alarm,
+    )
 
     seed = cfg.train.seed + 2_000_003
-    monitor: GeneratorMonitor | PointMonitor | StackedMonitor
+    monitor: GeneratorMonitor | PointMonitor | StackedMonitor | TranslationMonitor
     dataset = domain_dataset(cfg, array)
-    if isinstance(array, PointArray):  # the 2D mode metrics (the only ones that apply to points)
+    if RECIPES.get(cfg.recipe.name).task(cfg).name == "translation" and isinstance(array, ImageArray):
+        # The test split's pairs where the data has one (the edge tasks), else the first training pairs.
+        held_out = "test" in DATASETS.get(cfg.data.name).splits and cfg.data.split != "test"
+        ref = load_dataset(cfg.data.name, "test", direction=cfg.data.direction) if held_out else array
+        n = min(cfg.eval.samples, len(ref.images))
+        labels = ref.labels[:n] if ref.labels is not None else None
+        monitor = TranslationMonitor(ref.images[:n], labels=labels, dataset=translation_dataset(cfg))
+    elif isinstance(array, PointArray):  # the 2D mode metrics (the only ones that apply to points)
         monitor = PointMonitor(array.modes, array.std, samples=cfg.eval.samples, seed=seed)
     elif is_stacked_mnist(cfg, array):
         monitor = StackedMonitor(samples=cfg.eval.samples, seed=seed)

@@ -14,6 +14,7 @@ pytorch-CycleGAN-and-pix2pix's aligned datasets. Labels, where there are any, ar
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,8 @@ from ganforge.errors import DataError
 log = logging.getLogger(__name__)
 
 DIRECTIONS: tuple[str, ...] = ("AtoB", "BtoA")
+#: The dataset each synthetic edge task is built from (whose domain classifier judges its outputs).
+EDGES_SOURCES = {"edges2mnist": "mnist", "edges2fashion": "fashion-mnist"}
 #: Side of the synthetic edge tasks: MNIST's 28 px resized to a power of two, as the U-Net needs.
 EDGES_RESOLUTION = 32
 #: An edge pixel: Sobel gradient magnitude of the [0, 1] image at least this (a 0 -> 1 step gives 4).
@@ -72,21 +75,32 @@ def _direction(pairs: np.ndarray, direction: str) -> np.ndarray:
 
 def _edges(dataset: str) -> Callable[[LoadRequest], ImageArray]:
     def load(request: LoadRequest) -> ImageArray:
-        from ganforge.data.loading import load_dataset
-
         if request.resolution not in (None, EDGES_RESOLUTION) or request.channels not in (None, 1):
             raise DataError(
                 f"edges2{dataset.split('-')[0]} is built at {EDGES_RESOLUTION} px, 1 channel; leave data.resolution "
                 "and data.channels unset"
             )
-        source = load_dataset(dataset, request.split, path=request.path, download=request.download,
-                              cache_dir=request.cache_dir, mirrors=request.mirrors)  # fmt: skip
-        b = convert_array(source.images, EDGES_RESOLUTION, 1)
-        pairs = _direction(join_pair(edge_map(b), b), request.direction)
+        pairs, labels, num_classes = _edge_task(dataset, request.split, request.path, request.download,
+                                                request.cache_dir, request.mirrors)  # fmt: skip
         name = f"edges2{dataset.split('-')[0]}:{request.split}"
-        return ImageArray(images=pairs, labels=source.labels, num_classes=source.num_classes, name=name)
+        labels = None if labels is None else labels.copy()
+        return ImageArray(images=_direction(pairs, request.direction), labels=labels, num_classes=num_classes,
+                          name=name)  # fmt: skip
 
     return load
+
+
+@functools.lru_cache(maxsize=4)
+def _edge_task(dataset: str, split: str, path: str | None, download: bool, cache_dir: str | None,
+               mirrors: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray | None, int]:  # fmt: skip
+    """Read-only ``[N, 32, 64, 1]`` pairs (edges | image), labels and class count, built once per process."""
+    from ganforge.data.loading import load_dataset
+
+    source = load_dataset(dataset, split, path=path, download=download, cache_dir=cache_dir, mirrors=mirrors)
+    b = convert_array(source.images, EDGES_RESOLUTION, 1)
+    pairs = join_pair(edge_map(b), b)
+    pairs.flags.writeable = False
+    return pairs, source.labels, source.num_classes
 
 
 def _read(path: Path, channels: int) -> np.ndarray:

@@ -87,6 +87,27 @@ class GeneratorMonitor:
         return values
 
 
+class TranslationMonitor:
+    """PSNR, SSIM and (MNIST-like data) domain FD and label preservation of a translation generator's outputs on
+    fixed pairs (:mod:`ganforge.metrics.translation`).
+
+    Args:
+        pairs: uint8 ``[N, H, 2W, C]``: inputs A and targets B side by side.
+        labels: ``[N]`` classes of B, or ``None``.
+        dataset: ``mnist`` / ``fashion-mnist`` for the domain metrics, or ``None``.
+    """
+
+    def __init__(self, pairs: np.ndarray, *, labels: np.ndarray | None, dataset: str | None) -> None:
+        w = pairs.shape[2] // 2
+        self.a, self.b, self.labels, self.dataset = pairs[:, :, :w], pairs[:, :, w:], labels, dataset
+
+    def __call__(self, generator: nn.Module) -> dict[str, float]:
+        from ganforge.metrics.translation import translation_metrics
+        from ganforge.sampling.translate import translate
+
+        return translation_metrics(translate(generator, self.a), self.b, labels=self.labels, dataset=self.dataset)
+
+
 class PointMonitor:
     """Mode metrics (:mod:`ganforge.metrics.modes2d`) of a point generator on fixed latents.
 
