@@ -67,6 +67,13 @@ def class_fd(
     _check(reference, reference_labels, k)
     fs, _ = classify(model, images)
     fr, _ = classify(model, reference)
+    return class_fd_of_features(fs, labels, fr, reference_labels, k)
+
+
+def class_fd_of_features(
+    fs: np.ndarray, labels: np.ndarray, fr: np.ndarray, reference_labels: np.ndarray, k: int
+) -> ClassFD:
+    """:func:`class_fd` from domain-classifier features already computed (``[N, F]`` each side)."""
     per_class = []
     for c in range(k):
         a, b = fs[labels == c], fr[reference_labels == c]

@@ -57,6 +57,7 @@ class GeneratorMonitor:
         self.seed = seed
         self.conditional = conditional and dataset is not None and reference.labels is not None
         self._inception_ref: GaussianStats | None = None
+        self._reference_features: np.ndarray | None = None
         self._extractor: InceptionFeatures | None = None
 
     def __call__(self, generator: nn.Module) -> dict[str, float]:
@@ -68,12 +69,19 @@ class GeneratorMonitor:
             m = domain_metrics(images[: self.samples], self.dataset)
             values.update({k: float(v) for k, v in m.as_dict().items() if k != "class_histogram"})
         if self.conditional and labels is not None and self.dataset is not None:
-            from ganforge.metrics.conditional import class_fd, conditioning_accuracy
+            from ganforge.metrics.conditional import class_fd_of_features
+            from ganforge.metrics.domain import classify, load_classifier
 
             assert self.reference.labels is not None
-            x, y = images[: self.samples], labels[: self.samples]
-            values["conditioning_accuracy"] = conditioning_accuracy(x, y, self.dataset)
-            values["class_fd_mean"] = class_fd(x, y, self.reference.images, self.reference.labels, self.dataset).mean
+            model = load_classifier(self.dataset)
+            if self._reference_features is None:  # once per run: the reference does not change
+                self._reference_features = classify(model, self.reference.images)[0]
+            y = labels[: self.samples]
+            features, probs = classify(model, images[: self.samples])
+            values["conditioning_accuracy"] = float((probs.argmax(1) == y).mean())
+            values["class_fd_mean"] = class_fd_of_features(
+                features, y, self._reference_features, self.reference.labels, probs.shape[1]
+            ).mean
         if self.inception_samples:
             if self._extractor is None:  # loaded once per run: the network is 87 MB and checksummed
                 from ganforge.metrics.inception import InceptionFeatures

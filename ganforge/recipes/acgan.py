@@ -38,10 +38,13 @@ class ACGANConfig(GANConfig):
     Attributes:
         name: ``acgan`` (this recipe).
         aux_weight: Weight ``w`` of the class log-likelihood in both losses (1 in Odena et al. 2017).
+        classify_fakes: D's class term also covers G's images (the paper's ``L_C``). ``false``: D learns the
+            classes from real images only, so G cannot agree with it on a code of its own that no real image has.
     """
 
     name: str = "acgan"
     aux_weight: float = 1.0
+    classify_fakes: bool = True
 
     def checks(self) -> Checks:
         return [*super().checks(), (self.aux_weight >= 0, "recipe.aux_weight must be >= 0")]
@@ -52,6 +55,9 @@ class ACGANConfig(GANConfig):
 
 class ACGANRecipe(GANRecipe):
     """:class:`GANRecipe` whose D and G losses add the auxiliary classifier's cross-entropy."""
+
+    #: Whether D's class term covers G's images too (:attr:`ACGANConfig.classify_fakes`).
+    classify_fakes: bool = True
 
     def _d_terms(
         self, real: Tensor, fake: Tensor, labels: Tensor | None
@@ -67,12 +73,13 @@ class ACGANRecipe(GANRecipe):
             fake_scores, fake_classes = D.scores_and_classes(fake, labels)
         ce_real = F.cross_entropy(real_classes.float(), labels)
         ce_fake = F.cross_entropy(fake_classes.float(), labels)
+        aux = ce_real + ce_fake if self.classify_fakes else ce_real
         stats = {
             "cls_real": ce_real.detach(),
             "cls_fake": ce_fake.detach(),
             "cls_acc_real": (real_classes.detach().argmax(1) == labels).float().mean(),
         }
-        return real_scores, fake_scores, self.hyper.aux_weight * (ce_real + ce_fake), stats
+        return real_scores, fake_scores, self.hyper.aux_weight * aux, stats
 
     def _g_terms(self, fake: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None, dict[str, Tensor]]:
         assert labels is not None
@@ -84,8 +91,13 @@ class ACGANRecipe(GANRecipe):
 def build_acgan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.device) -> Built:
     """G with a label embedding, D with a score and class logits, the auxiliary loss in both phases."""
     rc = cfg.recipe
-    aux = rc.aux_weight if isinstance(rc, ACGANConfig) else ACGANConfig.aux_weight
-    return build_conditional(cfg, array, device, ("embed", "auxiliary"), recipe_class=ACGANRecipe, aux_weight=aux)
+    if not isinstance(rc, ACGANConfig):
+        raise TypeError(f"the acgan recipe needs an ACGANConfig section, got {type(rc).__name__}")
+    built = build_conditional(cfg, array, device, ("embed", "auxiliary"), recipe_class=ACGANRecipe,
+                              aux_weight=rc.aux_weight)  # fmt: skip
+    recipe = built.phases[0].loss.__self__  # type: ignore[attr-defined]  # the D phase's bound method
+    recipe.classify_fakes = rc.classify_fakes
+    return built
 
 
 RECIPES.add(

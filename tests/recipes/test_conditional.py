@@ -53,8 +53,8 @@ def test_presets_build_the_conditioning_of_their_recipe(preset: str) -> None:
 
 def test_acgan_losses_equal_the_hand_computed_ones() -> None:
     """D: adversarial loss + w·(CE(C(x), y) + CE(C(G(z, y)), y)); G: adversarial loss + w·CE(C(G(z, y)), y)."""
-    recipe = _recipe("mnist-acgan", **{"recipe.aux_weight": 0.7})
-    assert recipe.hyper.aux_weight == 0.7
+    recipe = _recipe("mnist-acgan", **{"recipe.aux_weight": 0.7, "recipe.classify_fakes": True})
+    assert recipe.hyper.aux_weight == 0.7 and isinstance(recipe, ACGANRecipe) and recipe.classify_fakes
     noise = torch.Generator().set_state(recipe.noise.get_state())
     d_loss, stats = recipe.d_loss(step=0, repeat=0)
     real, labels = recipe.data.batch(0, 16)
@@ -72,6 +72,18 @@ def test_acgan_losses_equal_the_hand_computed_ones() -> None:
     expected_g = F.softplus(-s).mean() + 0.7 * F.cross_entropy(c, labels)  # non-saturating G loss
     torch.testing.assert_close(g_loss.detach(), expected_g, rtol=1e-5, atol=1e-6)
     assert set(g_stats) == {"loss_G", "cls_G"}
+    # The preset's D learns the classes from real images only: its class term leaves G's images out.
+    recipe = _recipe("mnist-acgan", **{"recipe.aux_weight": 0.7})
+    assert isinstance(recipe, ACGANRecipe) and not recipe.classify_fakes
+    d_loss, stats = recipe.d_loss(step=0, repeat=0)
+    with torch.no_grad():
+        real, labels = recipe.data.batch(0, 16)
+        sr, cr = recipe.D.scores_and_classes(real, labels)
+        kept = recipe._kept
+        assert kept is not None
+        sf, _ = recipe.D.scores_and_classes(kept[1], labels)
+    expected = F.softplus(-sr).mean() + F.softplus(sf).mean() + 0.7 * F.cross_entropy(cr, labels)
+    torch.testing.assert_close(d_loss.detach(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_cgan_and_projection_losses_are_the_adversarial_loss_of_d_x_y() -> None:
