@@ -225,7 +225,10 @@ def test_resolution_and_channels_conversion(mnist_test: ImageArray) -> None:
 def test_unknown_name_suggests_the_close_match() -> None:
     with pytest.raises(UnknownNameError, match="Did you mean 'mnist'"):
         load_dataset("mnsit")
-    assert DATASETS.names() == ["fashion-mnist", "folder", "grid25", "mnist", "npz", "ring8", "stacked-mnist"]
+    assert DATASETS.names() == [
+        "edges2fashion", "edges2mnist", "fashion-mnist", "folder", "grid25", "mnist", "npz", "pairs", "ring8",
+        "stacked-mnist",
+    ]  # fmt: skip
 
 
 def test_unknown_split_lists_the_valid_ones() -> None:
