@@ -14,6 +14,13 @@ REQUIRED_PRESETS = {
     "fashion-dcgan",
     "fashion-resnet-hinge",
     "folder-dcgan",
+    "mnist-cgan",
+    "mnist-acgan",
+    "mnist-projection",
+    "fashion-projection",
+    "folder-cgan",
+    "edges2mnist-pix2pix",
+    "edges2fashion-pix2pix",
 }
 
 
