@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 from torch import nn
 
@@ -88,16 +90,25 @@ def check_generator_conditioning(family: str, conditioning: object, allowed: tup
     return str(conditioning)
 
 
-class ScoresAndClasses:
-    """``scores_and_classes`` for discriminators with ``features(x, labels)`` and a ``head`` (a ProjectionHead)."""
-
+class _WithFeatures(Protocol):
     head: nn.Module
 
-    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        raise NotImplementedError
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+class AuxiliaryDiscriminator(Protocol):
+    """A discriminator built with ``conditioning='auxiliary'``: one forward gives scores and class logits."""
 
     def scores_and_classes(
         self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+class ScoresAndClasses:
+    """``scores_and_classes`` for discriminators with ``features(x, labels)`` and a ``head`` (a ProjectionHead)."""
+
+    def scores_and_classes(
+        self: _WithFeatures, x: torch.Tensor, labels: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw scores [B] and class logits [B, K] from one forward (``conditioning='auxiliary'``, ACGAN)."""
         h = self.features(x, labels)

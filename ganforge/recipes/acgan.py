@@ -24,13 +24,13 @@ from torch import Tensor
 from ganforge.config import RunConfig
 from ganforge.config.schema import Checks
 from ganforge.data import ImageArray, PointArray
-from ganforge.models._common import ScoresAndClasses
+from ganforge.models._common import AuxiliaryDiscriminator
 from ganforge.recipes.base import RECIPES, Built, Recipe
-from ganforge.recipes.gan import GANConfig, GANRecipe, build_conditional, conditional_checks, gan_task
+from ganforge.recipes.gan import ConditionalGANConfig, GANRecipe, build_conditional, gan_task
 
 
 @dataclass(frozen=True)
-class ACGANConfig(GANConfig):
+class ACGANConfig(ConditionalGANConfig):
     """The ACGAN recipe (``recipe.name: acgan``): an auxiliary classifier in D, label embedding into G.
 
     Its other fields are those of the ``gan`` recipe; ``pack`` must stay 1.
@@ -49,9 +49,6 @@ class ACGANConfig(GANConfig):
     def checks(self) -> Checks:
         return [*super().checks(), (self.aux_weight >= 0, "recipe.aux_weight must be >= 0")]
 
-    def run_checks(self, cfg: RunConfig) -> Checks:
-        return super().run_checks(cfg) + conditional_checks(cfg)
-
 
 class ACGANRecipe(GANRecipe):
     """:class:`GANRecipe` whose D and G losses add the auxiliary classifier's cross-entropy."""
@@ -63,7 +60,7 @@ class ACGANRecipe(GANRecipe):
         self, real: Tensor, fake: Tensor, labels: Tensor | None
     ) -> tuple[Tensor, Tensor, Tensor | None, dict[str, Tensor]]:
         assert labels is not None  # a conditional recipe
-        D = cast(ScoresAndClasses, self.D)  # built with conditioning='auxiliary'
+        D = cast(AuxiliaryDiscriminator, self.D)  # built with conditioning='auxiliary'
         if self._one_d_pass:
             scores, classes = D.scores_and_classes(torch.cat([real, fake]), torch.cat([labels, labels]))
             real_scores, fake_scores = scores.chunk(2)
@@ -83,7 +80,7 @@ class ACGANRecipe(GANRecipe):
 
     def _g_terms(self, fake: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None, dict[str, Tensor]]:
         assert labels is not None
-        scores, classes = cast(ScoresAndClasses, self.D).scores_and_classes(fake, labels)
+        scores, classes = cast(AuxiliaryDiscriminator, self.D).scores_and_classes(fake, labels)
         ce = F.cross_entropy(classes.float(), labels)
         return scores, self.hyper.aux_weight * ce, {"cls_G": ce.detach()}
 

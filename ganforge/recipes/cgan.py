@@ -13,14 +13,13 @@ from dataclasses import dataclass
 import torch
 
 from ganforge.config import RunConfig
-from ganforge.config.schema import Checks
 from ganforge.data import ImageArray, PointArray
 from ganforge.recipes.base import RECIPES, Built, Recipe
-from ganforge.recipes.gan import GANConfig, build_conditional, conditional_checks, gan_task
+from ganforge.recipes.gan import ConditionalGANConfig, build_conditional, gan_task
 
 
 @dataclass(frozen=True)
-class CGANConfig(GANConfig):
+class CGANConfig(ConditionalGANConfig):
     """The cGAN recipe (``recipe.name: cgan``): label embedding into G, one-hot label planes into D.
 
     Its fields are those of the ``gan`` recipe (loss, R1, WGAN-GP, ``n_critic``, ...); ``pack`` must stay 1.
@@ -30,9 +29,6 @@ class CGANConfig(GANConfig):
     """
 
     name: str = "cgan"
-
-    def run_checks(self, cfg: RunConfig) -> Checks:
-        return super().run_checks(cfg) + conditional_checks(cfg)
 
 
 def build_cgan(cfg: RunConfig, array: ImageArray | PointArray, device: torch.device) -> Built:

@@ -416,15 +416,20 @@ def build_adversarial(
     )
 
 
-def conditional_checks(cfg: RunConfig) -> Checks:
-    """Checks of the class-conditional recipes (cGAN, ACGAN, projection): they need ``model.conditional``."""
-    name = cfg.recipe.name
-    return [
-        (
-            cfg.model.conditional,
-            f"recipe {name} is class-conditional: set model.conditional=true (and train on labelled data)",
-        ),
-    ]
+@dataclass(frozen=True)
+class ConditionalGANConfig(GANConfig):
+    """The base of the class-conditional recipes' sections (cGAN, ACGAN, projection): the ``gan`` recipe's fields,
+    and the check that the model is conditional."""
+
+    def run_checks(self, cfg: RunConfig) -> Checks:
+        name = cfg.recipe.name
+        return [
+            *super().run_checks(cfg),
+            (
+                cfg.model.conditional,
+                f"recipe {name} is class-conditional: set model.conditional=true (and train on labelled data)",
+            ),
+        ]
 
 
 def build_conditional(

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import torch
 
 from ganforge.config import RunConfig
-from ganforge.config.schema import Checks
 from ganforge.data import ImageArray, PointArray
 from ganforge.recipes.base import RECIPES, Built, Recipe
-from ganforge.recipes.gan import GANConfig, build_conditional, conditional_checks, gan_task
+from ganforge.recipes.gan import ConditionalGANConfig, build_conditional, gan_task
 
 
 @dataclass(frozen=True)
-class ProjectionConfig(GANConfig):
+class ProjectionConfig(ConditionalGANConfig):
     """The projection-discriminator recipe (``recipe.name: projection``): conditional BN in G, projection in D.
 
     Its fields are those of the ``gan`` recipe, with the paper's hinge loss as the default; ``pack`` must stay 1.
@@ -31,9 +30,6 @@ class ProjectionConfig(GANConfig):
 
     name: str = "projection"
     loss: str = "hinge"
-
-    def run_checks(self, cfg: RunConfig) -> Checks:
-        return super().run_checks(cfg) + conditional_checks(cfg)
 
 
 def build_projection(cfg: RunConfig, array: ImageArray | PointArray, device: torch.device) -> Built:
